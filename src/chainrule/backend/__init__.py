@@ -1,0 +1,4 @@
+"""The bottom layer: array module (NumPy or CuPy), devices, dtypes and the random generator."""
+from . import dtypes
+from .device import Device, array_module, cpu, cupy, device_of, require_cupy, to_device
+from .random import generator, get_rng_state, manual_seed, set_rng_state

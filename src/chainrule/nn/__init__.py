@@ -1,0 +1,1 @@
+"""nn (being written)"""

@@ -1,0 +1,374 @@
+"""`Tensor`: an array (NumPy or CuPy) plus what reverse-mode autodiff needs: `requires_grad`,
+`grad`, and `grad_fn`, the node of the op that made it.
+
+The one seam between the layers is at the end of this file: Tensor's methods are the functions of
+`chainrule.ops`, which in turn build Tensors."""
+import weakref
+
+import numpy as np
+
+from .autograd import engine, function
+from .autograd.grad_mode import _state
+from .backend import array_module, device_of, dtypes, to_device, Device
+
+
+class Tensor:
+    __slots__ = ("array", "requires_grad", "grad", "grad_fn", "_out_index", "_version_box",
+                 "_retains_grad", "_hooks", "__weakref__")
+    __array_ufunc__ = None  # `ndarray + Tensor` defers to Tensor.__radd__
+
+    def __init__(self, data, dtype=None, requires_grad=False, device=None):
+        self._init(ops.creation.as_array(data, dtype, device), False, None, 0)
+        self.requires_grad_(requires_grad)
+
+    def _init(self, array, requires_grad, grad_fn, out_index):
+        self.array = array
+        self.requires_grad = requires_grad
+        self.grad = None
+        self.grad_fn = grad_fn
+        self._out_index = out_index
+        self._version_box = [0]
+        self._retains_grad = False
+        self._hooks = None
+
+    @classmethod
+    def _make(cls, array, requires_grad, grad_fn, out_index):
+        t = object.__new__(Tensor)
+        t._init(array, requires_grad, grad_fn if requires_grad else None, out_index)
+        return t
+
+    @classmethod
+    def _checked(cls, array, requires_grad):
+        """A new leaf; only floating-point tensors may require grad."""
+        return cls._make(array, False, None, 0).requires_grad_(requires_grad)
+
+    @staticmethod
+    def zeros_for(shape, dtype, array_type):
+        xp = np if array_type is np.ndarray else array_module(array_type(0))
+        return Tensor._make(xp.zeros(shape, dtype), False, None, 0)
+
+    # ---- properties --------------------------------------------------------------------------
+    @property
+    def shape(self):
+        return self.array.shape
+
+    @property
+    def ndim(self):
+        return self.array.ndim
+
+    @property
+    def dtype(self):
+        return self.array.dtype
+
+    @property
+    def device(self):
+        return device_of(self.array)
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    @property
+    def _version(self):
+        return self._version_box[0]
+
+    @property
+    def T(self):
+        return self.permute(*range(self.ndim - 1, -1, -1))
+
+    @property
+    def mT(self):
+        return self.transpose(-2, -1)
+
+    def size(self, dim=None):
+        return self.shape if dim is None else self.shape[dim]
+
+    def dim(self):
+        return self.ndim
+
+    def numel(self):
+        return int(self.array.size)
+
+    def __len__(self):
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def item(self):
+        if self.array.size != 1:
+            raise ValueError(f"item: only a tensor with one element can be converted to a Python "
+                             f"number, this one has shape {self.shape}")
+        return self.array.item()
+
+    def numpy(self):
+        """The values as a NumPy array (no copy on the CPU)."""
+        return to_device(self.array, "cpu")
+
+    def tolist(self):
+        return self.numpy().tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        arr = self.numpy()
+        return arr if dtype is None else arr.astype(dtype)
+
+    def __bool__(self):
+        return bool(self.item())
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self.dtype.kind not in "iu" or self.array.size != 1:
+            raise TypeError(f"only an integer tensor with one element can be used as an index, "
+                            f"got dtype {self.dtype} and shape {self.shape}")
+        return int(self.item())
+
+    __hash__ = object.__hash__  # tensors are used as dict keys by identity, as in PyTorch
+
+    # ---- autograd ----------------------------------------------------------------------------
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulates d(self)/d(leaf) into the .grad of every leaf that requires grad."""
+        if gradient is None:
+            if self.array.size != 1:
+                raise RuntimeError(
+                    f"backward: the output has shape {self.shape}, not one element, so pass "
+                    "`gradient=` (d(loss)/d(output), same shape), or reduce it first "
+                    "(e.g. y.sum().backward())")
+            gradient = Tensor._make(array_module(self.array).ones_like(self.array), False, None, 0)
+        elif not isinstance(gradient, Tensor):
+            gradient = Tensor(gradient, dtype=self.dtype)
+        if gradient.shape != self.shape:
+            raise RuntimeError(f"backward: gradient has shape {gradient.shape} but the output "
+                               f"has shape {self.shape}; they must match")
+        if inputs is not None:
+            grads = engine.backward([self], [gradient], retain_graph, create_graph,
+                                    inputs=list(inputs), allow_unused=True)
+            for t, g in zip(inputs, grads):
+                if g is not None:
+                    t.grad = g if t.grad is None else t.grad + g
+            return
+        engine.backward([self], [gradient], retain_graph, create_graph)
+
+    def detach(self):
+        """The same values (shared memory) cut from the graph."""
+        t = Tensor._make(self.array, False, None, 0)
+        t._version_box = self._version_box
+        return t
+
+    def detach_(self):
+        self.grad_fn, self.requires_grad = None, False
+        return self
+
+    def requires_grad_(self, requires_grad=True):
+        if not self.is_leaf:
+            raise RuntimeError("requires_grad_: only a leaf tensor's flag can be changed; use "
+                               ".detach().requires_grad_() for a new leaf with the same values")
+        if requires_grad and not dtypes.is_floating(self.dtype):
+            raise TypeError(f"requires_grad_: only floating-point tensors can require grad, "
+                            f"this one is {self.dtype}")
+        self.requires_grad = requires_grad
+        return self
+
+    def retain_grad(self):
+        """Keep .grad on this non-leaf tensor after backward (leaves always keep theirs)."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: this tensor does not require grad")
+        if self.grad_fn is not None:
+            self._retains_grad = True
+            self._observe()
+
+    def register_hook(self, hook):
+        """`hook(grad)` runs when the gradient for this tensor is computed; it may return a
+        replacement gradient. Returns a handle whose .remove() unregisters it."""
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: this tensor does not require grad, so no gradient "
+                               "will ever reach the hook")
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        if self.grad_fn is not None:
+            self._observe()
+        return _HookHandle(self._hooks, hook)
+
+    def _observe(self):
+        node = self.grad_fn
+        if node._observers is None:
+            node._observers = {}
+        node._observers[self._out_index] = weakref.ref(self)
+
+    # ---- in-place changes (only where no graph needs the old values) ------------------------
+    def _check_inplace(self, what):
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                f"{what}: this tensor was computed by {self.grad_fn.name} and the graph may need "
+                "its values for backward, so it cannot be changed in place. Write y = y + ... "
+                "instead, or change y.detach().clone().")
+        if self.requires_grad and _state.enabled:
+            raise RuntimeError(
+                f"{what}: a leaf tensor that requires grad cannot be changed in place while "
+                "gradients are recorded; do it inside `with cr.no_grad():` (as optimizers do)")
+
+    def _bump(self):
+        self._version_box[0] += 1
+
+    def _inplace(self, ufunc_name, other):
+        self._check_inplace(f"in-place {ufunc_name}")
+        xp = array_module(self.array)
+        value = other.array if isinstance(other, Tensor) else other
+        try:
+            getattr(xp, ufunc_name)(self.array, value, out=self.array, casting="same_kind")
+        except (TypeError, ValueError) as e:
+            raise type(e)(f"in-place {ufunc_name}: cannot write the result into this tensor of "
+                          f"dtype {self.dtype} and shape {self.shape}: {e}") from None
+        self._bump()
+        return self
+
+    def __iadd__(self, other):
+        return self._inplace("add", other)
+
+    def __isub__(self, other):
+        return self._inplace("subtract", other)
+
+    def __imul__(self, other):
+        return self._inplace("multiply", other)
+
+    def __itruediv__(self, other):
+        return self._inplace("divide", other)
+
+    def __setitem__(self, key, value):
+        if isinstance(value, Tensor) and value.requires_grad and _state.enabled:
+            raise RuntimeError(
+                "__setitem__: the value requires grad, but assignment into a tensor is not "
+                "recorded in the graph. Build the result with cr.where, cr.cat or index ops "
+                "instead, or assign under `with cr.no_grad():`")
+        self._check_inplace("__setitem__")
+        self.array[ops.indexing.as_index(key, self.shape)] = value.array if isinstance(value, Tensor) else value
+        self._bump()
+
+    def copy_(self, src):
+        self._check_inplace("copy_")
+        self.array[...] = src.array if isinstance(src, Tensor) else src
+        self._bump()
+        return self
+
+    def zero_(self):
+        return self.fill_(0)
+
+    def fill_(self, value):
+        self._check_inplace("fill_")
+        self.array[...] = value
+        self._bump()
+        return self
+
+    # ---- conversions ------------------------------------------------------------------------
+    def to(self, *args, dtype=None, device=None, **kwargs):
+        """`t.to(cr.float64)`, `t.to("cuda")`, `t.to("cpu", cr.float16)`: differentiable."""
+        for a in args:
+            if isinstance(a, (str, Device)):
+                device = a
+            elif isinstance(a, Tensor):
+                dtype, device = a.dtype, a.device
+            else:
+                dtype = a
+        out = self
+        if dtype is not None and dtypes.as_dtype(dtype) != self.dtype:
+            out = ops.cast(out, dtypes.as_dtype(dtype))
+        if device is not None and Device(device) != self.device:
+            out = ops.to_device(out, Device(device))
+        return out
+
+    astype = to
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self, index=0):
+        return self.to(f"cuda:{index}")
+
+    def float(self):
+        return self.to(dtypes.float32)
+
+    def double(self):
+        return self.to(dtypes.float64)
+
+    def half(self):
+        return self.to(dtypes.float16)
+
+    def long(self):
+        return self.to(dtypes.int64)
+
+    def int(self):
+        return self.to(dtypes.int32)
+
+    def bool(self):
+        return self.to(dtypes.bool_)
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    def __repr__(self):
+        body = np.array2string(self.numpy(), separator=", ", precision=4,
+                               prefix="tensor(", threshold=200, edgeitems=3)
+        extras = []
+        if self.dtype != dtypes.get_default_dtype() and self.dtype != dtypes.int64 \
+                and self.dtype != dtypes.bool_:
+            extras.append(f"dtype={self.dtype}")
+        if self.device.type != "cpu":
+            extras.append(f"device='{self.device}'")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn=<{self.grad_fn.name}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + ", ".join([body] + extras) + ")"
+
+
+class _HookHandle:
+    def __init__(self, hooks, hook):
+        self.hooks, self.hook = hooks, hook
+
+    def remove(self):
+        if self.hook in self.hooks:
+            self.hooks.remove(self.hook)
+
+
+# ---- the seam: autograd builds Tensors, Tensor's methods are the ops ---------------------------
+function.Tensor = engine.Tensor = Tensor
+from . import ops  # noqa: E402  (ops import Tensor from this module)
+
+for _name in ops.TENSOR_METHODS:
+    setattr(Tensor, _name, getattr(ops, _name))
+
+Tensor.__add__ = Tensor.__radd__ = ops.add
+Tensor.__mul__ = Tensor.__rmul__ = ops.mul
+Tensor.__sub__ = ops.sub
+Tensor.__rsub__ = lambda self, other: ops.sub(other, self)
+Tensor.__truediv__ = ops.div
+Tensor.__rtruediv__ = lambda self, other: ops.div(other, self)
+Tensor.__floordiv__ = ops.floor_divide
+Tensor.__rfloordiv__ = lambda self, other: ops.floor_divide(other, self)
+Tensor.__mod__ = ops.remainder
+Tensor.__rmod__ = lambda self, other: ops.remainder(other, self)
+Tensor.__pow__ = ops.pow
+Tensor.__rpow__ = lambda self, other: ops.pow(other, self)
+Tensor.__matmul__ = ops.matmul
+Tensor.__rmatmul__ = lambda self, other: ops.matmul(other, self)
+Tensor.__neg__ = ops.neg
+Tensor.__pos__ = lambda self: self
+Tensor.__abs__ = ops.abs
+Tensor.__eq__ = ops.eq
+Tensor.__ne__ = ops.ne
+Tensor.__lt__ = ops.lt
+Tensor.__le__ = ops.le
+Tensor.__gt__ = ops.gt
+Tensor.__ge__ = ops.ge
+Tensor.__invert__ = ops.logical_not
+Tensor.__and__ = ops.logical_and
+Tensor.__or__ = ops.logical_or
+Tensor.__xor__ = ops.logical_xor
+Tensor.__getitem__ = ops.getitem
