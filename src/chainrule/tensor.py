@@ -11,6 +11,8 @@ from .autograd import engine, function
 from .autograd.grad_mode import _state
 from .backend import array_module, device_of, dtypes, to_device, Device
 
+_new = object.__new__
+
 
 class Tensor:
     __slots__ = ("array", "requires_grad", "grad", "grad_fn", "_out_index", "_version_box",
@@ -26,14 +28,15 @@ class Tensor:
         self.requires_grad = requires_grad
         self.grad = None
         self.grad_fn = grad_fn
-        self._out_index = out_index
-        self._version_box = [0]
+        self._out_index = out_index   # which output of grad_fn this is
+        self._version_box = [0]       # bumped by in-place changes; shared with views
         self._retains_grad = False
         self._hooks = None
 
-    @classmethod
-    def _make(cls, array, requires_grad, grad_fn, out_index):
-        t = object.__new__(Tensor)
+    @staticmethod
+    def _make(array, requires_grad, grad_fn, out_index):
+        """The inner constructor (no checks, no copy): `array` is a NumPy or CuPy array."""
+        t = _new(Tensor)
         t._init(array, requires_grad, grad_fn if requires_grad else None, out_index)
         return t
 
@@ -166,6 +169,8 @@ class Tensor:
         return self
 
     def requires_grad_(self, requires_grad=True):
+        if requires_grad == self.requires_grad:
+            return self
         if not self.is_leaf:
             raise RuntimeError("requires_grad_: only a leaf tensor's flag can be changed; use "
                                ".detach().requires_grad_() for a new leaf with the same values")
@@ -175,10 +180,15 @@ class Tensor:
         self.requires_grad = requires_grad
         return self
 
+    @property
+    def retains_grad(self):
+        return self._retains_grad
+
     def retain_grad(self):
         """Keep .grad on this non-leaf tensor after backward (leaves always keep theirs)."""
         if not self.requires_grad:
-            raise RuntimeError("retain_grad: this tensor does not require grad")
+            raise RuntimeError("retain_grad: this tensor does not require grad, so it will never "
+                               "receive a gradient")
         if self.grad_fn is not None:
             self._retains_grad = True
             self._observe()
@@ -189,18 +199,20 @@ class Tensor:
         if not self.requires_grad:
             raise RuntimeError("register_hook: this tensor does not require grad, so no gradient "
                                "will ever reach the hook")
-        if self._hooks is None:
-            self._hooks = []
-        self._hooks.append(hook)
-        if self.grad_fn is not None:
-            self._observe()
+        self._observe().append(hook)
         return _HookHandle(self._hooks, hook)
 
     def _observe(self):
+        """The hook list of this tensor, registered with the node that made it (hooks live on
+        the node, so they run even if this Tensor object is gone by backward time)."""
+        if self._hooks is None:
+            self._hooks = []
         node = self.grad_fn
-        if node._observers is None:
-            node._observers = {}
-        node._observers[self._out_index] = weakref.ref(self)
+        if node is not None:
+            if node._observers is None:
+                node._observers = {}
+            node._observers[self._out_index] = (weakref.ref(self), self._hooks)
+        return self._hooks
 
     # ---- in-place changes (only where no graph needs the old values) ------------------------
     def _check_inplace(self, what):
@@ -229,6 +241,18 @@ class Tensor:
         self._bump()
         return self
 
+    def add_(self, other, alpha=1):
+        return self._inplace("add", other if alpha == 1 else _raw(other) * alpha)
+
+    def sub_(self, other, alpha=1):
+        return self._inplace("subtract", other if alpha == 1 else _raw(other) * alpha)
+
+    def mul_(self, other):
+        return self._inplace("multiply", other)
+
+    def div_(self, other):
+        return self._inplace("divide", other)
+
     def __iadd__(self, other):
         return self._inplace("add", other)
 
@@ -249,6 +273,17 @@ class Tensor:
                 "instead, or assign under `with cr.no_grad():`")
         self._check_inplace("__setitem__")
         self.array[ops.indexing.as_index(key, self.shape)] = value.array if isinstance(value, Tensor) else value
+        self._bump()
+
+    @property
+    def data(self):
+        """The values cut from the graph (like detach()); assigning replaces them in place of
+        the graph's knowledge, as PyTorch's `.data` does: prefer no_grad and in-place ops."""
+        return self.detach()
+
+    @data.setter
+    def data(self, value):
+        self.array = value.array if isinstance(value, Tensor) else value
         self._bump()
 
     def copy_(self, src):
@@ -312,6 +347,24 @@ class Tensor:
     def type_as(self, other):
         return self.to(other.dtype)
 
+    def __format__(self, spec):
+        """f"{loss:.4f}" works on one-element tensors, as in PyTorch."""
+        if spec and self.array.size == 1:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
+
+    def __deepcopy__(self, memo):
+        """copy.deepcopy of a leaf (a model's parameters): new arrays, same class and flags."""
+        if self.grad_fn is not None:
+            raise RuntimeError("deepcopy: only leaf tensors can be deep-copied (this one was "
+                               f"computed by {self.grad_fn.name}); use .detach().clone()")
+        t = _new(type(self))
+        t._init(self.array.copy(), self.requires_grad, None, 0)
+        if self.grad is not None:
+            t.grad = Tensor._make(self.grad.array.copy(), False, None, 0)
+        memo[id(self)] = t
+        return t
+
     def __repr__(self):
         body = np.array2string(self.numpy(), separator=", ", precision=4,
                                prefix="tensor(", threshold=200, edgeitems=3)
@@ -326,6 +379,10 @@ class Tensor:
         elif self.requires_grad:
             extras.append("requires_grad=True")
         return "tensor(" + ", ".join([body] + extras) + ")"
+
+
+def _raw(value):
+    return value.array if isinstance(value, Tensor) else value
 
 
 class _HookHandle:

@@ -1,7 +1,14 @@
-"""The engine: walks the graph from the outputs back to the leaves, in reverse topological order,
-without recursion (a 100,000-node chain is fine), calling each node's backward once all the
-gradients flowing into it have arrived."""
+"""The engine: walks the graph from the outputs back to the leaves, calling each node's backward
+once all the gradients flowing into it have arrived.
+
+Order: a node is always made after the nodes that made its inputs, so its creation number
+(`_seq`) is larger than theirs. Taking the pending node with the largest `_seq` first (a heap)
+is therefore a reverse topological order: every gradient a node will receive has arrived by the
+time it is taken. No recursion, so a 100,000-node chain is fine."""
+from heapq import heappop, heappush
+
 from . import anomaly
+from .function import _FREED, forbid_double_backward
 from .grad_mode import set_grad_enabled
 
 Tensor = None  # set once by chainrule.tensor
@@ -10,155 +17,173 @@ Tensor = None  # set once by chainrule.tensor
 def backward(outputs, grad_outputs, retain_graph=None, create_graph=False, inputs=None,
              allow_unused=False):
     """Accumulates d(outputs)/d(leaf) into each leaf's .grad; with `inputs`, returns the gradients
-    with respect to those tensors instead (that is `cr.grad`)."""
+    with respect to those tensors instead and leaves every .grad alone (that is `cr.grad`)."""
     if retain_graph is None:
         retain_graph = create_graph
-    buffers = {}   # node -> [gradient per output]
-    leaf_grads = {}  # leaf tensor id -> (leaf, gradient), in arrival order
-    roots = []
+    pending = {}     # node -> [gradient of each of its outputs], summed as they arrive
+    heap = []        # (-node._seq, node) of the pending nodes: the latest made comes first
+    leaf_grads = {}  # id(leaf) -> [leaf, gradient]
     for out, g in zip(outputs, grad_outputs):
         if not out.requires_grad:
             raise RuntimeError(
-                "backward: the tensor does not require grad and has no grad_fn, so there is no "
-                "graph to walk. Create the inputs with requires_grad=True (and not under no_grad).")
-        if out.grad_fn is None:
+                f"backward: a tensor of shape {out.shape} does not require grad and has no "
+                "grad_fn, so there is no graph to walk. Create the inputs with "
+                "requires_grad=True (and not under no_grad).")
+        node = out.grad_fn
+        if node is None:
             _add_leaf(leaf_grads, out, g)
             continue
-        _add(buffers, out.grad_fn, out._out_index, g)
-        roots.append(out.grad_fn)
+        slot = pending.get(node)
+        if slot is None:
+            slot = pending[node] = [None] * len(node._outputs_meta)
+            heappush(heap, (-node._seq, node))
+        slot[out._out_index] = g if slot[out._out_index] is None else slot[out._out_index] + g
 
-    captured = None
-    if inputs is not None:  # cr.grad: capture gradients at the inputs, leave .grad alone
-        captured = {}
-        for t in inputs:
-            if t.grad_fn is not None:
-                t.grad_fn._capture = True
+    # cr.grad: only the part of the graph that leads to `inputs` is walked
+    runs = reach = captured = wanted_leaves = None
+    if inputs is not None:
+        runs, captured, wanted_leaves = _plan(pending, inputs)
+        reach = runs | captured.keys()
 
     with set_grad_enabled(create_graph):
-        for node in _reverse_topological(roots):
-            grads = buffers.pop(node, None)
-            if grads is None:
-                continue
-            if node._observers:
+        while heap:
+            node = heappop(heap)[1]
+            grads = pending.pop(node)
+            if node._observers is not None:
                 _notify(node, grads)
-            if captured is not None and getattr(node, "_capture", False):
-                captured[node] = list(grads)
-            grads = [g if g is not None else _zeros(node, i) for i, g in enumerate(grads)]
-            if create_graph and not node.differentiable_backward:
-                node._forbid_double = True
-            in_grads = node.backward(*grads)
-            if not isinstance(in_grads, tuple):
-                in_grads = (in_grads,)
-            if len(in_grads) > len(node.next_edges):
-                raise RuntimeError(f"{node.name}.backward returned {len(in_grads)} gradients, "
-                                   f"but the op has {len(node.next_edges)} inputs")
-            if anomaly._enabled:
-                anomaly.check_backward(node, in_grads)
-            for edge, g in zip(node.next_edges, in_grads):
+            if reach is not None:
+                if node in captured:
+                    captured[node] = grads
+                if node not in runs:
+                    continue
+            for edge, g in zip(node.next_edges, _call_backward(node, grads, create_graph)):
                 if edge is None or g is None:
                     continue
                 target, index, shape, dtype = edge
                 g = _fit(g, shape, dtype, node)
-                if type(target) is Tensor:
-                    _add_leaf(leaf_grads, target, g)
-                else:
-                    _add(buffers, target, index, g)
+                if index is None:  # a leaf: summed here, accumulated into .grad at the end
+                    if wanted_leaves is None or id(target) in wanted_leaves:
+                        _add_leaf(leaf_grads, target, g)
+                    continue
+                if reach is not None and target not in reach:
+                    continue
+                slot = pending.get(target)
+                if slot is None:
+                    slot = pending[target] = [None] * len(target._outputs_meta)
+                    heappush(heap, (-target._seq, target))
+                slot[index] = g if slot[index] is None else slot[index] + g
             if not retain_graph:
-                node._freed = True
-                node._saved = None
+                node._saved = _FREED
 
-    if inputs is not None:
-        for t in inputs:
-            if t.grad_fn is not None:
-                t.grad_fn._capture = False
-        return _collect(inputs, leaf_grads, captured, allow_unused)
-    for leaf, g in leaf_grads.values():
-        _accumulate(leaf, g, create_graph)
+        if inputs is not None:
+            return _collect(inputs, leaf_grads, captured, allow_unused)
+        for leaf, g in leaf_grads.values():
+            _accumulate(leaf, g, create_graph)
     return None
 
 
-def _reverse_topological(roots):
-    """Kahn's algorithm on dependency counts: a node is ready once every node that feeds it a
-    gradient has run."""
-    deps = {}
-    stack = list(dict.fromkeys(roots))
-    seen = set(stack)
-    while stack:
-        node = stack.pop()
-        for edge in node.next_edges:
-            if edge is None or type(edge[0]) is Tensor:
-                continue
-            parent = edge[0]
-            deps[parent] = deps.get(parent, 0) + 1
-            if parent not in seen:
-                seen.add(parent)
-                stack.append(parent)
-    ready = [n for n in dict.fromkeys(roots) if deps.get(n, 0) == 0]
-    while ready:
-        node = ready.pop()
-        yield node
-        for edge in node.next_edges:
-            if edge is None or type(edge[0]) is Tensor:
-                continue
-            parent = edge[0]
-            deps[parent] -= 1
-            if deps[parent] == 0:
-                ready.append(parent)
-
-
-def _add(buffers, node, index, g):
-    slot = buffers.get(node)
-    if slot is None:
-        slot = buffers[node] = [None] * len(node._outputs_meta)
-    slot[index] = g if slot[index] is None else slot[index] + g
-
-
-def _add_leaf(leaf_grads, leaf, g):
-    key = id(leaf)
-    if key in leaf_grads:
-        leaf_grads[key] = (leaf, leaf_grads[key][1] + g)
+def _call_backward(node, grads, create_graph):
+    """The node's backward on the gradients of its outputs: one gradient per input."""
+    if len(grads) > 1:  # an output nothing used gets zeros, as PyTorch gives
+        grads = [Tensor.zeros_for(*node._outputs_meta[i]) if g is None else g
+                 for i, g in enumerate(grads)]
+    if create_graph and not node.differentiable_backward:
+        with set_grad_enabled(False):
+            in_grads = _as_tuple(type(node).backward(node, *grads))
+        in_grads = tuple(g if g is None else forbid_double_backward(node.name, g)
+                         for g in in_grads)
     else:
-        leaf_grads[key] = (leaf, g)
+        in_grads = _as_tuple(type(node).backward(node, *grads))
+    if len(in_grads) > len(node.next_edges):
+        raise RuntimeError(f"{node.name}.backward returned {len(in_grads)} gradients, but the "
+                           f"op has {len(node.next_edges)} inputs")
+    if anomaly._enabled:
+        anomaly.check_backward(node, in_grads)
+    return in_grads
 
 
-def _zeros(node, index):
-    return Tensor.zeros_for(*node._outputs_meta[index])
+def _as_tuple(grads):
+    return tuple(grads) if isinstance(grads, (tuple, list)) else (grads,)
 
 
 def _fit(g, shape, dtype, node):
     """The one place where a broadcast gradient is summed back to its input's shape, and cast to
     the input's dtype."""
     if not isinstance(g, Tensor):
-        raise TypeError(f"{node.name}.backward returned {type(g).__name__}, expected a Tensor")
-    if g.shape != shape:
+        raise TypeError(f"{node.name}.backward returned a {type(g).__name__}, expected a Tensor "
+                        "(or None) per input")
+    array = g.array
+    if array.shape != shape:
         g = g.sum_to(shape)
-    if g.dtype != dtype:
+    if array.dtype != dtype:
         g = g.to(dtype)
     return g
 
 
+def _add_leaf(leaf_grads, leaf, g):
+    entry = leaf_grads.get(id(leaf))
+    if entry is None:
+        leaf_grads[id(leaf)] = [leaf, g]
+    else:
+        entry[1] = entry[1] + g
+
+
+def _plan(pending, inputs):
+    """For cr.grad: which nodes must run their backward (some input lies upstream of them),
+    which nodes made a non-leaf input (their gradient is captured), and which leaves are inputs.
+    An iterative post-order walk: each node is decided once its parents are."""
+    captured = {t.grad_fn: None for t in inputs if t.grad_fn is not None}
+    wanted_leaves = {id(t) for t in inputs if t.grad_fn is None}
+    leads = {}  # node -> whether an input lies upstream of it
+    stack = list(pending)
+    while stack:
+        node = stack[-1]
+        if node in leads:
+            stack.pop()
+            continue
+        parents = [e[0] for e in node.next_edges
+                   if e is not None and e[1] is not None and e[0] not in leads]
+        if parents:
+            stack.extend(parents)
+            continue
+        stack.pop()
+        leads[node] = any(
+            (id(e[0]) in wanted_leaves) if e[1] is None else (leads[e[0]] or e[0] in captured)
+            for e in node.next_edges if e is not None)
+    return {n for n, up in leads.items() if up}, captured, wanted_leaves
+
+
 def _notify(node, grads):
     """Hooks and retain_grad() of the node's output tensors see the gradient before it flows on."""
-    for index, ref in list(node._observers.items()):
-        tensor = ref()
-        if tensor is None or grads[index] is None:
+    for index, (ref, hooks) in node._observers.items():
+        g = grads[index]
+        if g is None:
             continue
-        for hook in tensor._hooks or ():
-            new = hook(grads[index])
+        for hook in list(hooks):
+            new = hook(g)
             if new is not None:
-                grads[index] = new
-        if tensor._retains_grad:
-            tensor.grad = grads[index] if tensor.grad is None else tensor.grad + grads[index]
+                g = new
+        grads[index] = g
+        tensor = ref()
+        if tensor is not None and tensor._retains_grad:
+            tensor.grad = _owned(g) if tensor.grad is None else tensor.grad + g
 
 
 def _accumulate(leaf, g, create_graph):
-    for hook in leaf._hooks or ():
+    for hook in list(leaf._hooks or ()):
         new = hook(g)
         if new is not None:
             g = new
-    if not create_graph:
-        g = g.detach()
-    leaf.grad = g if leaf.grad is None else leaf.grad + g
+    if create_graph:
+        leaf.grad = g if leaf.grad is None else leaf.grad + g
+    else:
+        leaf.grad = _owned(g) if leaf.grad is None else leaf.grad.detach() + g.detach()
+
+
+def _owned(g):
+    """A gradient with an array of its own: the engine hands one array to several places (Add
+    gives the same gradient to both inputs), and a .grad may later be changed in place."""
+    return Tensor._make(g.array.copy(), False, None, 0)
 
 
 def _collect(inputs, leaf_grads, captured, allow_unused):
@@ -167,7 +192,8 @@ def _collect(inputs, leaf_grads, captured, allow_unused):
         if t.grad_fn is None:
             g = leaf_grads.get(id(t), (None, None))[1]
         else:
-            g = captured.get(t.grad_fn, [None] * (t._out_index + 1))[t._out_index]
+            grads = captured.get(t.grad_fn)
+            g = grads[t._out_index] if grads is not None else None
         if g is None and not allow_unused:
             raise RuntimeError(
                 f"grad: input {i} (shape {t.shape}) was not used to compute the outputs, so it "

@@ -1,1 +1,2 @@
-"""io (being written)"""
+"""Reading and writing: checkpoints as safetensors files (`save`, `load`; never pickle)."""
+from .serialization import CheckpointError, load, save

@@ -3,6 +3,7 @@
 Operands broadcast like NumPy; their dtypes promote like PyTorch's (see `operands`). Gradients are
 returned at the broadcast shape: the engine sums them back to each input's shape at the edge."""
 import math
+import operator
 
 import numpy as np
 
@@ -27,42 +28,37 @@ METHODS = ["add", "sub", "mul", "div", "true_divide", "floor_divide", "remainder
 
 
 # ---- operands and promotion -------------------------------------------------------------------
+def promoted_dtype(*values):
+    """PyTorch's result dtype for Tensors and Python scalars (n-d tensors outrank 0-d tensors,
+    which outrank scalars, within the highest of bool < integer < float)."""
+    return dtypes.result_type(*((v.dtype, 2 if v.ndim else 1) if isinstance(v, Tensor) else v
+                                for v in values))
+
+
 def operands(*values):
     """Tensors and Python scalars in PyTorch's result dtype, ready for an op's forward.
 
     Python scalars stay scalars (NumPy keeps them weak, as PyTorch does); every Tensor whose dtype
     differs from the result's is cast, differentiably."""
-    ranked = []
-    for v in values:
-        if isinstance(v, Tensor):
-            ranked.append((v.dtype, 2 if v.ndim else 1))
-        elif isinstance(v, (bool, int, float)):
-            ranked.append(v)
-        else:
-            raise _not_operand(v)
-    target = dtypes.result_type(*ranked)
+    target = promoted_dtype(*values)
     return tuple(cast(v, target) if isinstance(v, Tensor) and v.dtype != target else v
                  for v in values)
 
 
-def _not_operand(v):
-    return TypeError(f"expected a Tensor, a NumPy array or a Python number as operand, got "
-                     f"{type(v).__name__}")
-
-
 def _as_operand(v):
+    if isinstance(v, np.generic):  # NumPy scalars count as Python numbers (np.float64 is a
+        return v.item()            # float, but NumPy would not treat it as a weak scalar)
     if isinstance(v, (Tensor, bool, int, float)):
         return v
-    if isinstance(v, np.generic):
-        return v.item()
     if isinstance(v, (np.ndarray, list, tuple)) or hasattr(v, "__cuda_array_interface__"):
         return Tensor(v)
-    raise _not_operand(v)
+    raise TypeError(f"expected a Tensor, a NumPy array or a Python number as operand, got "
+                    f"{type(v).__name__}")
 
 
 def binary(a, b):
-    """The fast path for two operands: same-dtype tensors, or a tensor with a scalar NumPy
-    already treats the way PyTorch does, need no promotion."""
+    """Two operands in their common dtype. The fast path: same-dtype tensors, or a tensor with a
+    scalar that NumPy already treats the way PyTorch does, need no promotion."""
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
             if a.array.dtype == b.array.dtype:
@@ -77,18 +73,29 @@ def binary(a, b):
     return operands(_as_operand(a), _as_operand(b))
 
 
-def _check_broadcast(name, a, b):
-    sa, sb = getattr(a, "shape", ()), getattr(b, "shape", ())
-    if sa != sb and sa and sb:
-        try:
-            np.broadcast_shapes(sa, sb)
-        except ValueError:
-            raise ValueError(f"{name}: shapes {tuple(sa)} and {tuple(sb)} do not broadcast "
-                             "(trailing dimensions must be equal or 1)") from None
+def floating(x):
+    """x as a Tensor of a floating dtype: math functions turn ints and bools into the default
+    float dtype, as PyTorch's do."""
+    if not isinstance(x, Tensor):
+        x = Tensor(x)
+    return x if x.dtype.kind == "f" else cast(x, dtypes.get_default_dtype())
+
+
+def _check_broadcast(name, *values):
+    """Called after an op failed: raises a clear error if the operands' shapes do not broadcast
+    (the fast path pays nothing for it)."""
+    shapes = [tuple(getattr(v, "shape", ())) for v in values if v is not None]
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        listed = ", ".join(str(s) for s in shapes[:-1]) + f" and {shapes[-1]}"
+        raise ValueError(f"{name}: shapes {listed} do not broadcast (aligned from the right, "
+                         "each pair of dimensions must be equal or one of them 1)") from None
 
 
 class Binary(Op):
-    """Two operands that broadcast; `ufunc` computes the forward."""
+    """An op on two operands that broadcast; `call` promotes them first."""
+    label = None  # the name errors give, when it is not the class name in lower case
 
     @classmethod
     def call(cls, a, b):
@@ -101,7 +108,19 @@ class Binary(Op):
 
     @classmethod
     def name_of(cls):
-        return cls.__name__.lower()
+        return cls.label or cls.__name__.lower()
+
+
+class Numeric(Binary):
+    """A binary op that is not defined for two bools (NumPy would quietly give int8)."""
+
+    @classmethod
+    def call(cls, a, b):
+        a, b = binary(a, b)
+        if (a if isinstance(a, Tensor) else b).dtype == dtypes.bool_:
+            raise TypeError(f"{cls.name_of()}: not defined for bool tensors; convert them first "
+                            "with .long() or .float()")
+        return super().call(a, b)
 
 
 # ---- arithmetic -------------------------------------------------------------------------------
@@ -133,6 +152,8 @@ class Mul(Binary):
 
 
 class Div(Binary):
+    """a / b: d/da = 1/b, d/db = -a/b^2."""
+
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         return a / b
@@ -143,7 +164,7 @@ class Div(Binary):
         return ga, (-ga * a / b if ctx.needs_input_grad[1] else None)
 
 
-class Pow(Binary):
+class Pow(Numeric):
     """a ** b for a tensor exponent: d/da = b a^(b-1), d/db = a^b log a."""
 
     def forward(ctx, a, b):
@@ -153,10 +174,10 @@ class Pow(Binary):
 
     def backward(ctx, g):
         a, b, y = ctx.saved_tensors
-        ga = g * b * a ** (b - 1) if ctx.needs_input_grad[0] else None
-        gb = None
-        if ctx.needs_input_grad[1]:
-            # a^b log a, taken as 0 where a == 0 and b >= 0 (the limit), as PyTorch does
+        ga = gb = None
+        if ctx.needs_input_grad[0]:  # 0 where b == 0 (not 0 * inf at a == 0), as PyTorch
+            ga = where(b == 0, 0.0, g * b * a ** (b - 1))
+        if ctx.needs_input_grad[1]:  # 0 where a == 0 and b >= 0, the limit of a^b log a
             gb = where((a == 0) & (b >= 0), 0.0, g * y * log(a))
         return ga, gb
 
@@ -167,9 +188,7 @@ class PowScalar(Op):
     def forward(ctx, x, c):
         ctx.save_for_backward(x)
         ctx.c = c
-        if c == 2:
-            return x * x
-        return x ** c
+        return x * x if c == 2 else x ** c
 
     def backward(ctx, g):
         x, = ctx.saved_tensors
@@ -181,6 +200,47 @@ class PowScalar(Op):
         if c == 2:
             return g * 2.0 * x
         return g * c * PowScalar.apply(x, c - 1)
+
+
+class RoundedDivide(Numeric):
+    """a / b rounded to an integer: piecewise constant, so the gradient is zero (as PyTorch's
+    div(..., rounding_mode=...))."""
+
+    def backward(ctx, g):
+        zero = g * 0.0
+        return zero, zero
+
+
+class FloorDivide(RoundedDivide):
+    """a // b, rounded toward minus infinity like Python's."""
+    label = "floor_divide"
+
+    def forward(ctx, a, b):
+        return array_module(a, b).floor_divide(a, b)
+
+
+class TruncDivide(RoundedDivide):
+    """a / b rounded toward zero; for integers exactly, as (a - fmod(a, b)) // b."""
+    label = "div"
+
+    def forward(ctx, a, b):
+        xp = array_module(a, b)
+        if (a.dtype if hasattr(a, "dtype") else b.dtype).kind == "f":
+            return xp.trunc(a / b)
+        return xp.floor_divide(a - xp.fmod(a, b), b)
+
+
+class Remainder(Numeric):
+    """a mod b with the sign of b, like Python's %: a - b floor(a/b), so d/da = 1 and
+    d/db = -floor(a/b)."""
+
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return array_module(a, b).remainder(a, b)
+
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return g, (-g * floor_divide(a, b) if ctx.needs_input_grad[1] else None)
 
 
 def add(a, b, alpha=1):
@@ -196,11 +256,14 @@ def mul(a, b):
 
 
 def div(a, b, rounding_mode=None):
-    """True division (integers give floats), or rounding_mode='floor'/'trunc'."""
+    """True division (integers give floats), or rounding_mode='floor' / 'trunc'."""
     if rounding_mode == "floor":
-        return floor_divide(a, b)
+        return FloorDivide.call(a, b)
     if rounding_mode == "trunc":
-        return trunc(div(a, b))
+        return TruncDivide.call(a, b)
+    if rounding_mode is not None:
+        raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', "
+                         f"got {rounding_mode!r}")
     a, b = binary(a, b)
     if _integral(a) and _integral(b):
         a = cast(a, dtypes.get_default_dtype()) if isinstance(a, Tensor) else float(a)
@@ -214,28 +277,28 @@ def _integral(v):
     return v.dtype.kind in "biu" if isinstance(v, Tensor) else not isinstance(v, float)
 
 
+def floor_divide(a, b):
+    return FloorDivide.call(a, b)
+
+
+def remainder(a, b):
+    return Remainder.call(a, b)
+
+
 def pow(a, b):
-    """a ** b: a constant exponent takes the cheaper PowScalar path."""
-    if isinstance(a, Tensor) and isinstance(b, (int, float)) and not isinstance(b, bool):
-        if a.dtype.kind != "f" and (isinstance(b, float) or b < 0):
-            a = cast(a, dtypes.get_default_dtype())
+    """a ** b. A constant exponent takes the cheaper PowScalar path; a scalar base becomes a 0-d
+    tensor, so that d/db = a^b log a has a tensor to take the log of."""
+    if isinstance(a, Tensor) and type(b) in (int, float):
+        a, b = binary(a, b)  # bools become int64; integers to a float power, float32
         return PowScalar.apply(a, b)
+    a, b = binary(a, b)
+    if not isinstance(a, Tensor):
+        a = _constant(array_module(b.array).asarray(a, dtype=b.dtype))
     return Pow.call(a, b)
 
 
 def square(x):
-    return PowScalar.apply(x, 2)
-
-
-def floor_divide(a, b):
-    """Rounds toward minus infinity, like Python's //; not differentiable."""
-    a, b = binary(a, b)
-    return _constant(array_module(_raw(a), _raw(b)).floor_divide(_raw(a), _raw(b)))
-
-
-def remainder(a, b):
-    """a - floor(a / b) * b, with the sign of b like Python's %; d/da = 1, d/db = -floor(a/b)."""
-    return sub(a, mul(floor_divide(a, b), b))
+    return pow(x, 2)
 
 
 def lerp(start, end, weight):
@@ -273,6 +336,8 @@ class Log(Op):
 
 
 class Log1p(Op):
+    """log(1 + x), accurate for tiny x: d/dx = 1 / (1 + x)."""
+
     def forward(ctx, x):
         ctx.save_for_backward(x)
         return array_module(x).log1p(x)
@@ -283,6 +348,8 @@ class Log1p(Op):
 
 
 class Expm1(Op):
+    """e^x - 1, accurate for tiny x: d/dx = e^x = y + 1."""
+
     def forward(ctx, x):
         y = array_module(x).expm1(x)
         ctx.save_for_backward(y)
@@ -318,6 +385,8 @@ class Rsqrt(Op):
 
 
 class Reciprocal(Op):
+    """y = 1/x: dy/dx = -y^2."""
+
     def forward(ctx, x):
         y = 1 / x
         ctx.save_for_backward(y)
@@ -349,6 +418,8 @@ class Cos(Op):
 
 
 class Tan(Op):
+    """y = tan x: dy/dx = 1 + y^2."""
+
     def forward(ctx, x):
         y = array_module(x).tan(x)
         ctx.save_for_backward(y)
@@ -404,20 +475,18 @@ def _zero_grad_op(ufunc):
 
 def _unary(cls):
     def fn(x):
-        if not isinstance(x, Tensor):
-            x = Tensor(x)
-        if x.dtype.kind != "f":
-            x = cast(x, dtypes.get_default_dtype())
-        return cls.apply(x)
+        return cls.apply(floating(x))
     fn.__name__ = cls.__name__.lower()
     fn.__doc__ = cls.__doc__
     return fn
 
 
-
-
 def neg(x):
     return Neg.apply(x)
+
+
+def abs(x):
+    return Abs.apply(x)
 
 
 exp, log, log1p, expm1 = _unary(Exp), _unary(Log), _unary(Log1p), _unary(Expm1)
@@ -425,10 +494,6 @@ sqrt, rsqrt, reciprocal = _unary(Sqrt), _unary(Rsqrt), _unary(Reciprocal)
 sin, cos, tan, erf = _unary(Sin), _unary(Cos), _unary(Tan), _unary(Erf)
 sign, floor, ceil, round, trunc = (_zero_grad_op(n) for n in ("sign", "floor", "ceil", "round",
                                                               "trunc"))
-
-
-def abs(x):
-    return Abs.apply(x)
 
 
 def log2(x):
@@ -439,59 +504,89 @@ def log10(x):
     return log(x) / math.log(10)
 
 
-# ---- selections -------------------------------------------------------------------------------
+# ---- piecewise: clamp, maximum, minimum, where ------------------------------------------------
+class ScaleBy(Op):
+    """g * k for a constant array k: the derivative of a piecewise op (relu, clamp, maximum) is a
+    fixed 0/1 mask or weight on each piece. Linear in g, so its derivative is itself."""
+
+    def forward(ctx, g, k):
+        ctx.k = k
+        return g * k
+
+    def backward(ctx, gg):
+        return ScaleBy.apply(gg, ctx.k)
+
+
+def scale_by(g, k):
+    """g * k, with k a constant array (bool masks are cheapest) that gets no gradient."""
+    return ScaleBy.apply(g, k)
+
+
 class Clamp(Op):
-    """min(max(x, lo), hi) for constant bounds: the gradient passes where lo <= x <= hi."""
+    """min(max(x, lo), hi) with constant or tensor bounds (None: no bound). The gradient goes to
+    whichever of x, lo, hi the output equals, with PyTorch's choices at ties (x) and for lo > hi
+    (where the output is hi)."""
 
     def forward(ctx, x, lo, hi):
-        ctx.save_for_backward(x)
-        ctx.lo, ctx.hi = lo, hi
-        return array_module(x).clip(x, lo, hi)
+        ctx.save_for_backward(x, lo, hi)
+        xp = array_module(x, lo, hi)
+        y = x if lo is None else xp.maximum(x, lo)
+        return y if hi is None else xp.minimum(y, hi)
 
     def backward(ctx, g):
-        x, = ctx.saved_tensors
-        inside = x.array == x.array
-        if ctx.lo is not None:
-            inside &= x.array >= ctx.lo
-        if ctx.hi is not None:
-            inside &= x.array <= ctx.hi
-        return g * _constant(inside)
+        x, lo, hi = (_raw(v) for v in ctx.saved_tensors)
+        need = ctx.needs_input_grad
+        x_passes, lo_wins, hi_wins = True, None, None
+        if lo is not None:
+            x_passes = x_passes & (x >= lo)
+            lo_wins = x < lo if hi is None else (x < lo) & (lo < hi)
+        if hi is not None:
+            x_passes = x_passes & (x <= hi)
+            hi_wins = x > hi if lo is None else (x > hi) | (hi < lo)
+        return (scale_by(g, x_passes) if need[0] else None,
+                scale_by(g, lo_wins) if need[1] else None,
+                scale_by(g, hi_wins) if need[2] else None)
 
 
 def clamp(x, min=None, max=None):
+    """Each entry limited to [min, max]; either bound may be None, a number or a tensor."""
     if min is None and max is None:
         raise ValueError("clamp: give at least one of min and max")
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
-        out = x if min is None else maximum(x, min)
-        return out if max is None else minimum(out, max)
-    return Clamp.apply(x, min, max)
+    present = operands(*(_as_operand(v) for v in (x, min, max) if v is not None))
+    promoted = iter(present)
+    x, lo, hi = (None if v is None else next(promoted) for v in (x, min, max))
+    try:
+        return Clamp.apply(x, lo, hi)
+    except ValueError:
+        _check_broadcast("clamp", x, lo, hi)
+        raise
 
 
 clip = clamp
 
 
-class Maximum(Binary):
-    """Where the two are equal, each gets half the gradient (as in PyTorch)."""
+class Extremum(Binary):
+    """The larger (or smaller) of a and b: the gradient goes to the one chosen, and where they
+    are equal each gets half (as PyTorch)."""
+    ufunc = wins = None  # the NumPy function, and the comparison that says where a is chosen
 
     def forward(ctx, a, b):
-        xp = array_module(a, b)
-        ctx.share = (a > b) + 0.5 * (a == b)
-        return xp.maximum(a, b)
+        ctx.save_for_backward(a, b)
+        return getattr(array_module(a, b), ctx.ufunc)(a, b)
 
     def backward(ctx, g):
-        w = _constant(ctx.share, g.dtype)
-        return g * w, g * (1 - w)
+        a, b = (_raw(v) for v in ctx.saved_tensors)
+        share = (ctx.wins(a, b) + 0.5 * (a == b)).astype(g.dtype, copy=False)
+        return (scale_by(g, share) if ctx.needs_input_grad[0] else None,
+                scale_by(g, 1 - share) if ctx.needs_input_grad[1] else None)
 
 
-class Minimum(Binary):
-    def forward(ctx, a, b):
-        xp = array_module(a, b)
-        ctx.share = (a < b) + 0.5 * (a == b)
-        return xp.minimum(a, b)
+class Maximum(Extremum):
+    ufunc, wins = "maximum", operator.gt
 
-    def backward(ctx, g):
-        w = _constant(ctx.share, g.dtype)
-        return g * w, g * (1 - w)
+
+class Minimum(Extremum):
+    ufunc, wins = "minimum", operator.lt
 
 
 def maximum(a, b):
@@ -503,23 +598,33 @@ def minimum(a, b):
 
 
 class Where(Op):
-    def forward(ctx, cond, a, b):
+    """`a if cond else b`, entry by entry; the gradient flows to the branch taken."""
+
+    def forward(ctx, cond, a, b, dtype):
         ctx.cond = cond
-        return array_module(cond).where(cond, a, b)
+        y = array_module(cond, a, b).where(cond, a, b)
+        return y if y.dtype == dtype else y.astype(dtype)
 
     def backward(ctx, g):
         cond = _constant(ctx.cond)
-        zero = g * 0.0
-        return None, where(cond, g, zero), where(cond, zero, g)
+        return (None,
+                where(cond, g, 0.0) if ctx.needs_input_grad[1] else None,
+                where(cond, 0.0, g) if ctx.needs_input_grad[2] else None)
 
 
 def where(condition, input, other):
-    """Elementwise `input if condition else other`; gradients flow to the branch taken."""
+    """Elementwise `input if condition else other` (condition, input and other broadcast)."""
     condition = condition if isinstance(condition, Tensor) else Tensor(condition)
     if condition.dtype != dtypes.bool_:
         condition = condition != 0
-    a, b = operands(_as_operand(input), _as_operand(other))
-    return Where.apply(condition, a, b)
+    a, b = _as_operand(input), _as_operand(other)
+    dtype = promoted_dtype(a, b)
+    a, b = operands(a, b)
+    try:
+        return Where.apply(condition, a, b, dtype)
+    except ValueError:
+        _check_broadcast("where", condition, a, b)
+        raise
 
 
 # ---- comparisons and logic (not differentiable) -----------------------------------------------
@@ -528,28 +633,34 @@ def _raw(v):
 
 
 def _constant(array, dtype=None):
+    if isinstance(array, np.generic):  # NumPy gives scalars for 0-d results
+        array = np.asarray(array)
     if dtype is not None and array.dtype != dtype:
         array = array.astype(dtype)
     return Tensor._make(array, False, None, 0)
 
 
-def _compare(ufunc):
+def _compare(name, ufunc):
     def fn(a, b):
         try:
             a, b = binary(a, b)
         except TypeError:
-            return NotImplemented
+            return NotImplemented  # lets Python try the other side, or fall back to identity
         ra, rb = _raw(a), _raw(b)
-        return _constant(getattr(array_module(ra, rb), ufunc)(ra, rb))
-    fn.__name__ = ufunc
+        try:
+            return _constant(getattr(array_module(ra, rb), ufunc)(ra, rb))
+        except ValueError:
+            _check_broadcast(name, a, b)
+            raise
+    fn.__name__ = name
     return fn
 
 
-eq, ne = _compare("equal"), _compare("not_equal")
-lt, le, gt, ge = _compare("less"), _compare("less_equal"), _compare("greater"), \
-    _compare("greater_equal")
-logical_and, logical_or, logical_xor = (_compare(n) for n in ("logical_and", "logical_or",
-                                                              "logical_xor"))
+eq, ne = _compare("eq", "equal"), _compare("ne", "not_equal")
+lt, le = _compare("lt", "less"), _compare("le", "less_equal")
+gt, ge = _compare("gt", "greater"), _compare("ge", "greater_equal")
+logical_and, logical_or, logical_xor = (_compare(n, n) for n in ("logical_and", "logical_or",
+                                                                 "logical_xor"))
 
 
 def logical_not(x):

@@ -1,11 +1,14 @@
-"""Matrix products."""
+"""Matrix products, and Einstein summation (which every product here is a case of)."""
+import string
+
 from ..autograd.function import Op
 from ..backend import array_module
-from .elementwise import binary
-from .shape import reshape, unsqueeze, squeeze, transpose
+from ..tensor import Tensor
+from .elementwise import _constant, binary, operands as promoted
+from .shape import broadcast_to, reshape, unsqueeze, squeeze, transpose
 
-__all__ = ["matmul", "mm", "bmm"]
-METHODS = ["matmul", "mm", "bmm"]
+__all__ = ["matmul", "mm", "bmm", "outer", "dot", "einsum"]
+METHODS = ["matmul", "mm", "bmm", "outer", "dot"]
 
 
 class MatMul(Op):
@@ -55,3 +58,122 @@ def bmm(a, b):
     if a.ndim != 3 or b.ndim != 3:
         raise ValueError(f"bmm: expected two 3-D tensors, got shapes {a.shape} and {b.shape}")
     return matmul(a, b)
+
+
+def outer(a, b):
+    """The outer product of two vectors: out[i, j] = a[i] * b[j]."""
+    if a.ndim != 1 or b.ndim != 1:
+        raise ValueError(f"outer: expected two 1-D tensors, got shapes {a.shape} and {b.shape}")
+    return reshape(a, (-1, 1)) * reshape(b, (1, -1))
+
+
+def dot(a, b):
+    """The inner product of two vectors of the same length."""
+    if a.ndim != 1 or b.ndim != 1:
+        raise ValueError(f"dot: expected two 1-D tensors, got shapes {a.shape} and {b.shape}")
+    if a.shape != b.shape:
+        raise ValueError(f"dot: the vectors have different lengths, {a.shape[0]} and "
+                         f"{b.shape[0]}")
+    return matmul(a, b)
+
+
+# ---- einsum -----------------------------------------------------------------------------------
+_LETTERS = string.ascii_letters
+_PLAN_ABOVE = 4096  # elements; below this, planning a contraction order costs more than it saves
+
+
+class Einsum(Op):
+    """out = einsum(inputs -> output), the subscripts fully explicit (no '...').
+
+    Each operand's gradient is one more einsum: the upstream gradient contracted with the other
+    operands, into that operand's subscripts. A subscript repeated within the operand (a
+    diagonal, as in 'ii') gets a fresh letter tied to the first by an identity matrix; one that
+    no other term names (summed over in this operand alone) is broadcast back along."""
+
+    def forward(ctx, *arrays, inputs, output):
+        ctx.inputs, ctx.output = inputs, output
+        ctx.sizes = {}  # each letter's size, after broadcasting size-1 dims
+        for subs, a in zip(inputs, arrays):
+            for letter, n in zip(subs, a.shape):
+                if ctx.sizes.get(letter, 1) == 1:
+                    ctx.sizes[letter] = n
+        ctx.save_for_backward(*arrays)
+        plan = len(arrays) > 2 or (len(arrays) == 2 and
+                                   arrays[0].size + arrays[1].size > _PLAN_ABOVE)
+        return array_module(*arrays).einsum(",".join(inputs) + "->" + output, *arrays,
+                                             optimize=plan)
+
+    def backward(ctx, g):
+        saved = ctx.saved_tensors
+        return tuple(_einsum_grad(ctx, k, g, saved) if need else None
+                     for k, need in enumerate(ctx.needs_input_grad))
+
+
+def _einsum_grad(ctx, k, g, saved):
+    subs = ctx.inputs[k]
+    terms = [ctx.output] + [s for j, s in enumerate(ctx.inputs) if j != k]
+    tensors = [g] + [t for j, t in enumerate(saved) if j != k]
+    taken = set("".join(ctx.inputs) + ctx.output)
+    fresh = (c for c in _LETTERS if c not in taken)
+    xp = array_module(g.array)
+    target = ""
+    for letter in subs:
+        if letter in target:  # a diagonal (x_ii): the gradient lands on it, through eye(n)
+            tied = next(fresh)
+            terms.append(letter + tied)
+            tensors.append(_constant(xp.eye(ctx.sizes[letter], dtype=g.dtype)))
+            target += tied
+        else:
+            target += letter
+    named = set("".join(terms))
+    grad = Einsum.apply(*tensors, inputs=tuple(terms),
+                        output="".join(c for c in target if c in named))
+    full = tuple(ctx.sizes[c] for c in subs)
+    if len(grad.shape) < len(full):  # letters summed in this operand alone: broadcast along them
+        grad = reshape(grad, tuple(n if c in named else 1 for c, n in zip(target, full)))
+    return broadcast_to(grad, full)
+
+
+def _explicit(equation, shapes):
+    """The subscripts of each operand and of the output, with '...' replaced by fresh letters
+    (right-aligned, so that batch dims broadcast) and the implicit output written out: the
+    '...' dims, then every letter used once, in alphabetical order."""
+    lhs, arrow, rhs = equation.replace(" ", "").partition("->")
+    terms = lhs.split(",")
+    if len(terms) != len(shapes):
+        raise ValueError(f"einsum: the equation '{equation}' has subscripts for {len(terms)} "
+                         f"operand(s), but {len(shapes)} were given")
+    letters = set(lhs + rhs) - set(".,")
+    if not letters <= set(_LETTERS):
+        raise ValueError(f"einsum: subscripts must be letters a-z, A-Z (and '...'), got "
+                         f"{sorted(letters - set(_LETTERS))} in '{equation}'")
+    ranks = []  # how many dims each operand's '...' stands for
+    for i, (term, shape) in enumerate(zip(terms, shapes)):
+        named = len(term.replace("...", ""))
+        if named > len(shape) or ("..." not in term and named != len(shape)):
+            raise ValueError(f"einsum: operand {i} has {len(shape)} dim(s) (shape "
+                             f"{tuple(shape)}) but its subscripts '{term}' name {named}")
+        ranks.append(len(shape) - named if "..." in term else 0)
+    width = max(ranks, default=0)
+    ellipsis = "".join(c for c in _LETTERS if c not in letters)[:width]
+    inputs = tuple(t.replace("...", ellipsis[width - r:]) for t, r in zip(terms, ranks))
+    if arrow:
+        return inputs, rhs.replace("...", ellipsis)
+    once = sorted(c for c in letters if lhs.count(c) == 1)
+    return inputs, ellipsis + "".join(once)
+
+
+def einsum(equation, *operands):
+    """Einstein summation, as torch.einsum: 'ij,jk->ik' is a matrix product, 'ii' a trace,
+    'bij,bjk->bik' a batched product, '...ij->...ji' a transpose of the last two dims. The
+    operands may also come as one list."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    tensors = promoted(*(t if isinstance(t, Tensor) else Tensor(t) for t in operands))
+    inputs, output = _explicit(equation, [t.shape for t in tensors])
+    try:
+        return Einsum.apply(*tensors, inputs=inputs, output=output)
+    except ValueError as e:
+        shapes = ", ".join(str(t.shape) for t in tensors)
+        raise ValueError(f"einsum: '{equation}' does not fit operands of shapes {shapes}: "
+                         f"{e}") from None

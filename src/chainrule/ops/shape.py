@@ -1,28 +1,52 @@
-"""Shape ops: views and rearrangements. Each backward undoes its forward's rearrangement."""
+"""Shape ops: views and rearrangements. Each moves elements without changing them, so each
+backward moves the gradient back: reshape reshapes back, permute permutes back, cat splits and
+split concatenates, pad crops and crop pads, roll rolls back, broadcast sums."""
+import operator
+
 from ..autograd.function import Op
-from ..backend import array_module
+from ..backend import array_module, dtypes
 from ..tensor import Tensor
 
 __all__ = ["reshape", "view", "flatten", "unflatten", "squeeze", "unsqueeze", "transpose",
-           "swapaxes", "permute", "expand", "expand_as", "broadcast_to", "view_as", "reshape_as"]
+           "swapaxes", "swapdims", "permute", "movedim", "moveaxis", "expand", "expand_as",
+           "broadcast_to", "view_as", "reshape_as", "cat", "concat", "concatenate", "stack",
+           "split", "chunk", "unbind", "narrow", "pad", "flip", "roll", "repeat", "tile"]
 METHODS = ["reshape", "view", "flatten", "unflatten", "squeeze", "unsqueeze", "transpose",
-           "swapaxes", "permute", "expand", "expand_as", "broadcast_to", "view_as", "reshape_as"]
+           "swapaxes", "swapdims", "permute", "movedim", "moveaxis", "expand", "expand_as",
+           "broadcast_to", "view_as", "reshape_as", "split", "chunk", "unbind", "narrow", "flip",
+           "roll", "repeat", "tile"]
 
 
 def _sizes(shape):
+    """`f(x, 2, 3)` and `f(x, (2, 3))` both mean the sizes (2, 3)."""
     return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) \
         else tuple(shape)
 
 
 def normalize_dim(name, dim, ndim):
-    """A dim in [-ndim, ndim) as a non-negative index, or a clear error."""
-    lo, hi = -max(ndim, 1), max(ndim, 1) - 1
-    if not isinstance(dim, int) or not lo <= dim <= hi:
-        raise IndexError(f"{name}: dim {dim} is out of range for a tensor with {ndim} "
-                         f"dimension(s) (expected {lo} to {hi})")
-    return dim % max(ndim, 1)
+    """A dim in [-ndim, ndim) as a non-negative index, or a clear error (a 0-d tensor accepts
+    -1 and 0, as in PyTorch)."""
+    n = max(ndim, 1)
+    try:
+        d = None if isinstance(dim, bool) else operator.index(dim)
+    except TypeError:
+        d = None
+    if d is None or not -n <= d < n:
+        raise IndexError(f"{name}: dim {dim!r} is out of range for a tensor with {ndim} "
+                         f"dimension(s) (expected an integer from {-n} to {n - 1})")
+    return d % n
 
 
+def _dims(name, dims, ndim):
+    """One dim or a sequence of them, normalized, without repeats."""
+    dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+    out = tuple(normalize_dim(name, d, ndim) for d in dims)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{name}: dims {dims} name the same dim twice")
+    return out
+
+
+# ---- reshaping (a view where NumPy can make one) ----------------------------------------------
 class Reshape(Op):
     is_view = True
 
@@ -58,13 +82,16 @@ def flatten(x, start_dim=0, end_dim=-1):
         return reshape(x, (1,))
     start = normalize_dim("flatten", start_dim, x.ndim)
     end = normalize_dim("flatten", end_dim, x.ndim)
-    shape = x.shape[:start] + (-1,) + x.shape[end + 1:]
-    if 0 in x.shape:
-        size = 1
-        for s in x.shape[start:end + 1]:
-            size *= s
-        shape = x.shape[:start] + (size,) + x.shape[end + 1:]
-    return reshape(x, shape)
+    if start > end:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    return reshape(x, x.shape[:start] + (_product(x.shape[start:end + 1]),) + x.shape[end + 1:])
+
+
+def _product(sizes):
+    out = 1
+    for s in sizes:
+        out *= s
+    return out
 
 
 def unflatten(x, dim, sizes):
@@ -73,13 +100,11 @@ def unflatten(x, dim, sizes):
 
 
 def squeeze(x, dim=None):
-    """Removes size-1 dims (all of them, or only `dim`, which may be a tuple)."""
+    """Removes size-1 dims (all of them, or only those in `dim`, an int or a tuple)."""
     if dim is None:
         dims = {i for i, s in enumerate(x.shape) if s == 1}
     else:
-        dims = {normalize_dim("squeeze", d, x.ndim)
-                for d in (dim if isinstance(dim, (tuple, list)) else (dim,))}
-        dims = {d for d in dims if x.ndim and x.shape[d] == 1}
+        dims = {d for d in _dims("squeeze", dim, x.ndim) if x.ndim and x.shape[d] == 1}
     return reshape(x, tuple(s for i, s in enumerate(x.shape) if i not in dims))
 
 
@@ -88,6 +113,7 @@ def unsqueeze(x, dim):
     return reshape(x, x.shape[:dim] + (1,) + x.shape[dim:])
 
 
+# ---- reordering dims (always a view) ----------------------------------------------------------
 class Permute(Op):
     is_view = True
 
@@ -111,17 +137,32 @@ def permute(x, *dims):
 
 
 def transpose(x, dim0, dim1):
-    if x.ndim < 2 and dim0 in (0, -1) and dim1 in (0, -1):
-        return x
     d0, d1 = normalize_dim("transpose", dim0, x.ndim), normalize_dim("transpose", dim1, x.ndim)
     dims = list(range(x.ndim))
-    dims[d0], dims[d1] = d1, d0
+    if x.ndim:
+        dims[d0], dims[d1] = d1, d0
     return Permute.apply(x, tuple(dims))
 
 
-swapaxes = transpose
+swapaxes = swapdims = transpose
 
 
+def movedim(x, source, destination):
+    """Moves dims `source` to positions `destination`; the others keep their order."""
+    src, dst = _dims("movedim", source, x.ndim), _dims("movedim", destination, x.ndim)
+    if len(src) != len(dst):
+        raise ValueError(f"movedim: source {source} and destination {destination} must name "
+                         "as many dims each")
+    rest = iter(d for d in range(x.ndim) if d not in src)
+    placed = dict(zip(dst, src))
+    return Permute.apply(x, tuple(placed[i] if i in placed else next(rest)
+                                  for i in range(x.ndim)))
+
+
+moveaxis = movedim
+
+
+# ---- broadcasting: copies by reference; its backward sums the copies --------------------------
 class BroadcastTo(Op):
     is_view = True
 
@@ -160,11 +201,17 @@ def broadcast_to(x, *shape):
 
 
 def expand(x, *sizes):
-    """Like broadcast_to; -1 keeps a dim's size."""
+    """Like broadcast_to; -1 keeps an existing dim's size."""
     sizes = _sizes(sizes)
     lead = len(sizes) - x.ndim
-    shape = tuple(x.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
-    return broadcast_to(x, shape)
+    if lead < 0:
+        raise ValueError(f"expand: sizes {sizes} have fewer dims than the tensor's shape "
+                         f"{x.shape}")
+    if -1 in sizes[:lead]:
+        raise ValueError(f"expand: -1 keeps an existing dim's size, but dim "
+                         f"{sizes.index(-1)} of {sizes} is a new leading dim")
+    return broadcast_to(x, tuple(x.shape[i - lead] if s == -1 else s
+                                 for i, s in enumerate(sizes)))
 
 
 def expand_as(x, other):
@@ -176,3 +223,239 @@ def sum_to(x, shape):
 
 
 Tensor.sum_to = sum_to  # used by the engine at the edge (not a public method)
+
+
+# ---- joining and splitting: each the other's backward -----------------------------------------
+class Cat(Op):
+    def forward(ctx, *xs, dim):
+        ctx.sizes, ctx.dim = [x.shape[dim] for x in xs], dim
+        return array_module(*xs).concatenate(xs, axis=dim)
+
+    def backward(ctx, g):
+        return Split.apply(g, ctx.sizes, ctx.dim)
+
+
+class Split(Op):
+    """Consecutive pieces of `sizes` along `dim`, each a view; the gradients are concatenated
+    back (the engine fills zeros for pieces that got none)."""
+    is_view = True
+
+    def forward(ctx, x, sizes, dim):
+        ctx.dim = dim
+        ends = _running_sum(sizes)
+        return tuple(x[(slice(None),) * dim + (slice(end - size, end),)]
+                     for size, end in zip(sizes, ends))
+
+    def backward(ctx, *gs):
+        return Cat.apply(*gs, dim=ctx.dim)
+
+
+def _running_sum(sizes):
+    total, out = 0, []
+    for s in sizes:
+        total += s
+        out.append(total)
+    return out
+
+
+def cat(tensors, dim=0):
+    """Joins tensors along an existing dim; all other dims must match. dtypes promote as in
+    PyTorch, and 1-D empty tensors join anything (PyTorch's accumulate-from-empty idiom)."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("cat: expected a non-empty list of tensors")
+    if any(not isinstance(t, Tensor) for t in tensors):
+        raise TypeError(f"cat: expected a list of Tensors, got "
+                        f"{[type(t).__name__ for t in tensors]}")
+    first = next((t for t in tensors if t.shape != (0,)), tensors[0])
+    if first.ndim == 0:
+        raise ValueError("cat: a 0-d tensor cannot be concatenated; unsqueeze it or use stack")
+    d = normalize_dim("cat", dim, first.ndim)
+    empty = first.shape[:d] + (0,) + first.shape[d + 1:]
+    tensors = [reshape(t, empty) if t.shape == (0,) else t for t in tensors]
+    for t in tensors:
+        if t.ndim != first.ndim or any(a != b for k, (a, b) in enumerate(zip(t.shape, first.shape))
+                                       if k != d):
+            raise ValueError(f"cat: shapes {first.shape} and {t.shape} must match in every dim "
+                             f"except dim {d}, the one joined")
+    dtype = dtypes.result_type(*((t.dtype, 2) for t in tensors))
+    return Cat.apply(*(t if t.dtype == dtype else t.to(dtype) for t in tensors), dim=d)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0):
+    """Joins same-shape tensors along a new dim."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("stack: expected a non-empty list of tensors")
+    for t in tensors[1:]:
+        if t.shape != tensors[0].shape:
+            raise ValueError(f"stack: every tensor must have the same shape, got "
+                             f"{tensors[0].shape} and {t.shape}")
+    d = normalize_dim("stack", dim, tensors[0].ndim + 1)
+    return cat([unsqueeze(t, d) for t in tensors], d)
+
+
+def split(x, split_size_or_sections, dim=0):
+    """Pieces of `split_size` along `dim` (the last may be smaller), or of the listed sizes."""
+    d = normalize_dim("split", dim, x.ndim)
+    n = x.shape[d] if x.ndim else 1
+    if isinstance(split_size_or_sections, (tuple, list)):
+        sizes = tuple(split_size_or_sections)
+        if sum(sizes) != n or any(s < 0 for s in sizes):
+            raise ValueError(f"split: sizes {list(sizes)} must be non-negative and add up to "
+                             f"{n}, the size of dim {d}")
+    else:
+        size = split_size_or_sections
+        if not isinstance(size, int) or size < 1:
+            raise ValueError(f"split: split_size must be a positive integer, got {size!r}")
+        sizes = (size,) * (n // size) + ((n % size,) if n % size or n == 0 else ())
+    return Split.apply(x, sizes, d)
+
+
+def chunk(x, chunks, dim=0):
+    """At most `chunks` pieces of equal size (the last may be smaller), as in PyTorch."""
+    if not isinstance(chunks, int) or chunks < 1:
+        raise ValueError(f"chunk: chunks must be a positive integer, got {chunks!r}")
+    d = normalize_dim("chunk", dim, x.ndim)
+    n = x.shape[d] if x.ndim else 1
+    return split(x, (0,) * chunks, d) if n == 0 else split(x, -(-n // chunks), d)
+
+
+def unbind(x, dim=0):
+    """The slices along `dim`, with that dim removed."""
+    d = normalize_dim("unbind", dim, x.ndim)
+    return tuple(squeeze(p, d) for p in split(x, (1,) * x.shape[d], d))
+
+
+def narrow(x, dim, start, length):
+    d = normalize_dim("narrow", dim, x.ndim)
+    n = x.shape[d]
+    start = start + n if start < 0 else start
+    if not 0 <= start <= start + length <= n:
+        raise IndexError(f"narrow: start {start} and length {length} do not fit in dim {d} "
+                         f"of size {n}")
+    return x[(slice(None),) * d + (slice(start, start + length),)]
+
+
+# ---- padding: the adjoint of padding by p is padding by -p (cropping) with zeros ---------------
+class Pad(Op):
+    """Pads each dim by (before, after); a negative width crops instead."""
+
+    def forward(ctx, x, widths, value):
+        ctx.widths = widths
+        shape = tuple(n + b + a for n, (b, a) in zip(x.shape, widths))
+        out = array_module(x).full(shape, value, dtype=x.dtype)
+        src = tuple(slice(max(-b, 0), n - max(-a, 0)) for n, (b, a) in zip(x.shape, widths))
+        dst = tuple(slice(max(b, 0), n - max(a, 0)) for n, (b, a) in zip(shape, widths))
+        out[dst] = x[src]
+        return out
+
+    def backward(ctx, g):
+        return Pad.apply(g, tuple((-b, -a) for b, a in ctx.widths), 0)
+
+
+def pad(input, pad, mode="constant", value=None):
+    """PyTorch's `F.pad`: `pad` lists (before, after) widths starting from the LAST dim, e.g.
+    (1, 1, 2, 0) pads the last dim by 1 on both sides and the one before by 2 on top.
+    mode "constant" fills with `value` (0 by default; negative widths crop); "reflect",
+    "replicate" and "circular" read the border from the tensor itself."""
+    x = input
+    if len(pad) % 2 or len(pad) > 2 * x.ndim:
+        raise ValueError(f"pad: expected an even number of widths, at most 2 per dim "
+                         f"({2 * x.ndim} for shape {x.shape}), got {tuple(pad)}")
+    per_dim = [(pad[2 * i], pad[2 * i + 1]) for i in range(len(pad) // 2)]  # last dim first
+    widths = ((0, 0),) * (x.ndim - len(per_dim)) + tuple(reversed(per_dim))
+    for n, (b, a) in zip(x.shape, widths):
+        if n + b + a < 0:
+            raise ValueError(f"pad: widths {tuple(pad)} would crop a dim of size {n} below zero")
+    if mode == "constant":
+        return Pad.apply(x, widths, 0 if value is None else value)
+    if mode not in _BORDERS:
+        raise ValueError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', "
+                         f"got {mode!r}")
+    xp = array_module(x.array)
+    for d, (b, a) in enumerate(widths):
+        if (b, a) == (0, 0):
+            continue
+        n = x.shape[d]
+        if min(b, a) < 0 or n < (2 if mode == "reflect" else 1):
+            raise ValueError(f"pad: mode {mode!r} needs non-negative widths and a dim of size "
+                             f"at least {2 if mode == 'reflect' else 1}, got widths {(b, a)} "
+                             f"for dim {d} of size {n}")
+        x = x[(slice(None),) * d + (_BORDERS[mode](xp.arange(-b, n + a), n, xp),)]
+    return x
+
+
+def _reflect(p, n, xp):
+    """Mirror about the first and last element, which are not repeated (period 2(n-1))."""
+    p = xp.abs(p) % (2 * (n - 1))
+    return xp.where(p < n, p, 2 * (n - 1) - p)
+
+
+_BORDERS = {"reflect": _reflect,
+            "replicate": lambda p, n, xp: xp.clip(p, 0, n - 1),
+            "circular": lambda p, n, xp: p % n}
+
+
+# ---- reordering elements: each backward applies the inverse reordering ------------------------
+class Flip(Op):
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        xp = array_module(x)
+        return xp.ascontiguousarray(xp.flip(x, dims))  # a copy, as in PyTorch
+
+    def backward(ctx, g):
+        return Flip.apply(g, ctx.dims)
+
+
+def flip(x, *dims):
+    """Reverses the order of elements along `dims`."""
+    return Flip.apply(x, _dims("flip", _sizes(dims), x.ndim))
+
+
+class Roll(Op):
+    def forward(ctx, x, shifts, dims):
+        ctx.shifts, ctx.dims = shifts, dims
+        return array_module(x).roll(x, shifts, dims)
+
+    def backward(ctx, g):
+        return Roll.apply(g, tuple(-s for s in ctx.shifts), ctx.dims)
+
+
+def roll(x, shifts, dims=None):
+    """Shifts elements along `dims` cyclically; without dims, over the flattened tensor."""
+    shifts = tuple(shifts) if isinstance(shifts, (tuple, list)) else (shifts,)
+    if dims is None:
+        if len(shifts) != 1:
+            raise ValueError(f"roll: without dims, shifts must be one number, got {shifts}")
+        return reshape(Roll.apply(flatten(x), shifts, (0,)), x.shape)
+    dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+    if len(shifts) != len(dims):
+        raise ValueError(f"roll: shifts {shifts} and dims {dims} must have the same length")
+    return Roll.apply(x, shifts, tuple(normalize_dim("roll", d, x.ndim) for d in dims))
+
+
+def repeat(x, *sizes):
+    """PyTorch's Tensor.repeat: tiles the tensor `sizes[i]` times along dim i (extra leading
+    sizes add dims). Built as a broadcast, so its gradient is a sum over the copies:
+    (s0, s1) -> (1, s0, 1, s1) -> expand to (r0, s0, r1, s1) -> (r0*s0, r1*s1)."""
+    sizes = _sizes(sizes)
+    if len(sizes) < x.ndim:
+        raise ValueError(f"repeat: got {len(sizes)} repeat counts {sizes} for a tensor with "
+                         f"{x.ndim} dims; give at least one per dim")
+    if any(not isinstance(r, int) or r < 0 for r in sizes):
+        raise ValueError(f"repeat: repeat counts must be non-negative integers, got {sizes}")
+    shape = (1,) * (len(sizes) - x.ndim) + x.shape
+    units = tuple(s for n in shape for s in (1, n))
+    copies = tuple(s for r, n in zip(sizes, shape) for s in (r, n))
+    return reshape(broadcast_to(reshape(x, units), copies),
+                   tuple(r * n for r, n in zip(sizes, shape)))
+
+
+def tile(x, dims):
+    """Like repeat, but fewer counts than dims are padded with leading 1s."""
+    dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+    return repeat(x, (1,) * (x.ndim - len(dims)) + dims)

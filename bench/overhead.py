@@ -1,0 +1,119 @@
+"""Python overhead of the autograd layer, against PyTorch on the CPU, in one run.
+
+Both cases use tensors so small that the arithmetic costs next to nothing: what is timed is the
+work of recording the graph and walking it back, per op.
+
+  (a) chain: a 20,000-op chain on a 0-d tensor (y + sin(y) * 0.001, repeated), forward + backward;
+  (b) mlp:   training steps of a 2-16-16-1 tanh MLP on a batch of 32 (forward, MSE loss,
+             backward, SGD update by hand under no_grad).
+
+    python bench/overhead.py                 # the table
+    python bench/overhead.py --profile chain # cProfile of chainrule's side of one case
+
+Each figure is the median of `--repeats` timed runs, after one untimed warm-up run."""
+import argparse
+import cProfile
+import statistics
+import time
+
+import numpy as np
+import torch
+
+import chainrule as cr
+
+
+# ---- (a) a deep scalar chain ---------------------------------------------------------------
+def chain(m, length):
+    """Returns a function that builds the chain from a fresh leaf and backpropagates through it."""
+    def run():
+        x = m.tensor(0.5, requires_grad=True)
+        y = x
+        for _ in range(length // 3):
+            y = y + y.sin() * 0.001  # d/dy stays near 1: the gradient neither dies nor explodes
+        y.backward()
+        return x.grad
+    return run
+
+
+# ---- (b) a tiny MLP training step --------------------------------------------------------------
+def mlp(m, steps, lr=0.05, batch=32, sizes=(2, 16, 16, 1)):
+    """Returns a function that runs `steps` SGD steps from the same initial weights."""
+    rng = np.random.default_rng(0)
+    x_np = rng.uniform(-1, 1, (batch, sizes[0])).astype(np.float32)
+    y_np = (x_np[:, :1] * x_np[:, 1:]).astype(np.float32)  # a saddle: needs the hidden layers
+    init = [(rng.standard_normal((n_in, n_out)).astype(np.float32) / np.sqrt(n_in),
+             np.zeros(n_out, np.float32)) for n_in, n_out in zip(sizes, sizes[1:])]
+    x, y = m.tensor(x_np), m.tensor(y_np)
+
+    def run():
+        params = [(m.tensor(w, requires_grad=True), m.tensor(b, requires_grad=True))
+                  for w, b in init]
+        for _ in range(steps):
+            h = x
+            for i, (w, b) in enumerate(params):
+                h = h @ w + b
+                if i < len(params) - 1:
+                    h = h.tanh()
+            loss = ((h - y) ** 2).mean()
+            loss.backward()
+            with m.no_grad():
+                for w, b in params:
+                    for p in (w, b):
+                        p -= lr * p.grad
+                        p.grad = None
+        return loss.item()
+    return run
+
+
+# ---- timing -------------------------------------------------------------------------------------
+def median_time(fn, repeats):
+    fn()  # warm-up: imports, caches, allocator
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def cases(args):
+    return {
+        f"chain: {args.chain} scalar ops, fwd + bwd": lambda m: chain(m, args.chain),
+        f"mlp: 2-16-16-1 tanh, batch 32, {args.steps} SGD steps": lambda m: mlp(m, args.steps),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=9)
+    parser.add_argument("--chain", type=int, default=20_000, help="ops in the scalar chain")
+    parser.add_argument("--steps", type=int, default=200, help="SGD steps per timed MLP run")
+    parser.add_argument("--profile", choices=["chain", "mlp"],
+                        help="profile chainrule on one case instead of printing the table")
+    args = parser.parse_args()
+
+    if args.profile:
+        make = next(f for name, f in cases(args).items() if name.startswith(args.profile))
+        run = make(cr)
+        run()
+        cProfile.runctx("run()", globals(), {"run": run}, sort="tottime")
+        return
+
+    # the two must agree before their times mean anything
+    for name, make in cases(args).items():
+        ours, theirs = float(make(cr)()), float(make(torch)())
+        if not np.isclose(ours, theirs, rtol=1e-3, atol=1e-5):
+            raise SystemExit(f"{name}: chainrule gives {ours}, PyTorch {theirs}")
+
+    print(f"chainrule {cr.__version__} vs PyTorch {torch.__version__} (CPU, "
+          f"{torch.get_num_threads()} threads), NumPy {np.__version__}; "
+          f"median of {args.repeats} runs\n")
+    print(f"{'case':<48} {'chainrule':>11} {'PyTorch':>11} {'ratio':>7}")
+    for name, make in cases(args).items():
+        ours = median_time(make(cr), args.repeats)
+        theirs = median_time(make(torch), args.repeats)
+        print(f"{name:<48} {ours * 1e3:>8.1f} ms {theirs * 1e3:>8.1f} ms {ours / theirs:>6.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+"""Datasets: anything with `len(ds)` and `ds[i]`, and the fast path for data held in arrays.
+
+Samples are NumPy arrays and numbers (or tuples/dicts of them); the DataLoader turns batches of
+them into Tensors. A dataset that can fetch many samples at once defines `batch(indices)`,
+returning the batch already stacked (what collating `[ds[i] for i in indices]` would give, as
+arrays): the DataLoader then makes one fancy index per batch instead of one Python call per
+sample."""
+import numpy as np
+
+from ..tensor import Tensor
+from . import rng as _rng
+from .transforms import apply_batch
+
+
+class Dataset:
+    """A map from the indices 0 .. len-1 to samples: subclasses define `__getitem__`, `__len__`."""
+
+    def __getitem__(self, index):
+        raise NotImplementedError(f"{type(self).__name__} must define __getitem__(index)")
+
+    def __len__(self):
+        raise NotImplementedError(f"{type(self).__name__} must define __len__()")
+
+
+class ArrayDataset(Dataset):
+    """Samples held as the rows of equal-length arrays: sample i is `(a[i], b[i], ...)`, with
+    `transform` applied to the first array (the inputs). `batch(indices)` indexes each array
+    once."""
+
+    def __init__(self, *arrays, transform=None):
+        name = type(self).__name__
+        if not arrays:
+            raise ValueError(f"{name}: give at least one array")
+        lengths = [len(a) for a in arrays]
+        if len(set(lengths)) > 1:
+            raise ValueError(f"{name}: every array needs the same first dimension (one row per "
+                             f"sample), got lengths {lengths}")
+        self.arrays = arrays
+        self.transform = transform
+
+    def __len__(self):
+        return len(self.arrays[0])
+
+    def __getitem__(self, index):
+        x, *rest = (a[index] for a in self.arrays)
+        return (x if self.transform is None else self.transform(x), *rest)
+
+    def batch(self, indices):
+        x, *rest = (a[indices] for a in self.arrays)
+        return (x if self.transform is None else apply_batch(self.transform, x), *rest)
+
+
+class TensorDataset(ArrayDataset):
+    """`TensorDataset(inputs, targets)`: sample i is `(inputs[i], targets[i])`. Takes Tensors or
+    arrays (Tensors are detached: a dataset holds data, not graph); samples are arrays."""
+
+    def __init__(self, *tensors, transform=None):
+        super().__init__(*(t.array if isinstance(t, Tensor) else np.asarray(t) for t in tensors),
+                         transform=transform)
+
+
+class Subset(Dataset):
+    """The samples of `dataset` at `indices`, in that order."""
+
+    def __init__(self, dataset, indices):
+        self.dataset = dataset
+        self.indices = np.asarray(indices, dtype=np.int64)
+
+    def __len__(self):
+        return len(self.indices)
+
+    def __getitem__(self, index):
+        return self.dataset[int(self.indices[index])]
+
+
+def batch_fetcher(dataset):
+    """`dataset.batch` (through any Subsets), or None when the dataset has no batch path."""
+    if isinstance(dataset, Subset):
+        inner = batch_fetcher(dataset.dataset)
+        return inner and (lambda indices: inner(dataset.indices[indices]))
+    return getattr(dataset, "batch", None)
+
+
+def random_split(dataset, lengths, generator=None, seed=None):
+    """Splits `dataset` into non-overlapping random Subsets, by sizes (`[50000, 10000]`) or by
+    fractions of the whole (`[0.8, 0.2]`; leftover samples go one each to the first parts)."""
+    n = len(dataset)
+    counts = _split_counts(n, list(lengths))
+    order = (_rng.resolve(generator, seed, "random_split") or _rng.current()).permutation(n)
+    bounds = np.cumsum([0] + counts)
+    return [Subset(dataset, order[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def _split_counts(n, lengths):
+    if any(isinstance(x, float) for x in lengths):
+        if any(x < 0 for x in lengths) or not np.isclose(sum(lengths), 1.0):
+            raise ValueError(f"random_split: fractions must be non-negative and add up to 1, "
+                             f"got {lengths} (sum {sum(lengths):g})")
+        counts = [int(np.floor(x * n)) for x in lengths]
+        for i in range(n - sum(counts)):
+            counts[i % len(counts)] += 1
+        return counts
+    if any(x < 0 for x in lengths) or sum(lengths) != n:
+        raise ValueError(f"random_split: lengths {lengths} add up to {sum(lengths)}, but the "
+                         f"dataset has {n} samples (give sizes that add up to {n}, or fractions)")
+    return lengths

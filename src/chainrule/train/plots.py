@@ -1,0 +1,51 @@
+"""PNG pictures of a run: loss and accuracy curves, and the confusion matrix (matplotlib)."""
+
+
+def _pyplot():
+    try:
+        import matplotlib
+    except ImportError:
+        raise ImportError("pictures need matplotlib: pip install matplotlib") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def plot_curves(history, path):
+    """Loss (left) and accuracy (right) per epoch, train and validation."""
+    plt = _pyplot()
+    epochs = [h["epoch"] for h in history]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for ax, metric in zip(axes, ("loss", "accuracy")):
+        for prefix, style in (("", "-o"), ("val_", "-s")):
+            values = [h.get(prefix + metric) for h in history]
+            if any(v is not None for v in values):
+                ax.plot(epochs, values, style, ms=3, label=(prefix or "train_") + metric)
+        ax.set_xlabel("epoch")
+        ax.set_title(metric)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def plot_confusion(counts, classes, path):
+    """counts[true, predicted] as a heat map with the numbers written in."""
+    plt = _pyplot()
+    n = len(counts)
+    fig, ax = plt.subplots(figsize=(1 + 0.6 * n, 1 + 0.6 * n))
+    ax.imshow(counts, cmap="Blues")
+    labels = [str(c) for c in classes]
+    ax.set_xticks(range(n), labels, rotation=45, ha="right")
+    ax.set_yticks(range(n), labels)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    top = counts.max() or 1
+    for i in range(n):
+        for j in range(n):
+            ax.text(j, i, int(counts[i, j]), ha="center", va="center", fontsize=7,
+                    color="white" if counts[i, j] > top / 2 else "black")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
