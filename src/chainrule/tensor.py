@@ -15,7 +15,7 @@ _new = object.__new__
 
 
 class Tensor:
-    __slots__ = ("array", "requires_grad", "grad", "grad_fn", "_out_index", "_version_box",
+    __slots__ = ("array", "requires_grad", "grad", "grad_fn", "_out_index", "_vbox",
                  "_retains_grad", "_hooks", "__weakref__")
     __array_ufunc__ = None  # `ndarray + Tensor` defers to Tensor.__radd__
 
@@ -29,15 +29,22 @@ class Tensor:
         self.grad = None
         self.grad_fn = grad_fn
         self._out_index = out_index   # which output of grad_fn this is
-        self._version_box = [0]       # bumped by in-place changes; shared with views
+        self._vbox = None             # version counter, made when first needed (_version_box)
         self._retains_grad = False
         self._hooks = None
 
     @staticmethod
     def _make(array, requires_grad, grad_fn, out_index):
         """The inner constructor (no checks, no copy): `array` is a NumPy or CuPy array."""
-        t = _new(Tensor)
-        t._init(array, requires_grad, grad_fn if requires_grad else None, out_index)
+        t = _new(Tensor)  # _init written out: this runs for every op
+        t.array = array
+        t.requires_grad = requires_grad
+        t.grad = None
+        t.grad_fn = grad_fn if requires_grad else None
+        t._out_index = out_index
+        t._vbox = None
+        t._retains_grad = False
+        t._hooks = None
         return t
 
     @classmethod
@@ -72,8 +79,20 @@ class Tensor:
         return self.grad_fn is None
 
     @property
+    def _version_box(self):
+        """[version]: bumped by every in-place change, shared with views and detach()ed copies
+        (they share memory), so that a node can tell that a tensor it saved has changed."""
+        if self._vbox is None:
+            self._vbox = [0]
+        return self._vbox
+
+    @_version_box.setter
+    def _version_box(self, box):
+        self._vbox = box
+
+    @property
     def _version(self):
-        return self._version_box[0]
+        return 0 if self._vbox is None else self._vbox[0]
 
     @property
     def T(self):

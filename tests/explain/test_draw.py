@@ -1,8 +1,9 @@
-"""cr.explain.draw: the DOT text parses (with a small DOT reader written here) and shows the
+"""cr.explain.draw: the DOT text parses (with the small DOT reader in dotreader.py) and shows the
 graph's ops, leaves, values and gradients; modules fold into boxes; Graphviz renders it when
 installed."""
-import re
+import os
 import shutil
+import sys
 
 import pytest
 
@@ -11,74 +12,14 @@ from chainrule import nn
 from chainrule.explain import draw, recording, to_dot, trace
 from chainrule.explain.report import number
 
-# ---- a reader for DOT (graph, node, edge and attribute statements) ---------------------------
-TOKEN = re.compile(r'\s*(?:(->)|([{}\[\];,=])|"((?:[^"\\]|\\.)*)"|([A-Za-z_][\w.]*|-?\d+(?:\.\d+)?))')
-
-
-def tokens(text):
-    pos, out = 0, []
-    while text[pos:].strip():
-        m = TOKEN.match(text, pos)
-        assert m, f"DOT syntax error near {text[pos:pos + 30]!r}"
-        arrow, punct, quoted, ident = m.groups()
-        out.append(("id", quoted.replace('\\"', '"').replace("\\\\", "\\"))
-                   if quoted is not None else ("id", ident) if ident else ("p", arrow or punct))
-        pos = m.end()
-    return out
-
-
-def parse_dot(text):
-    """Returns (graph name, {node: attrs}, [(tail, head)]) or fails on anything malformed."""
-    toks = tokens(text)
-    i = 0
-
-    def take(kind, value=None):
-        nonlocal i
-        k, v = toks[i]
-        assert k == kind and (value is None or v == value), f"expected {value or kind}, got {v}"
-        i += 1
-        return v
-
-    def attrs():
-        out = {}
-        if toks[i] == ("p", "["):
-            take("p", "[")
-            while toks[i] != ("p", "]"):
-                key = take("id")
-                take("p", "=")
-                out[key] = take("id")
-                if toks[i] == ("p", ","):
-                    take("p", ",")
-            take("p", "]")
-        return out
-
-    take("id", "digraph")
-    name = take("id")
-    take("p", "{")
-    nodes, edges = {}, []
-    while toks[i] != ("p", "}"):
-        first = take("id")
-        if toks[i] == ("p", "->"):
-            take("p", "->")
-            edges.append((first, take("id")))
-            attrs()
-        elif first in ("node", "edge", "graph"):
-            attrs()
-        else:
-            nodes[first] = attrs()
-        take("p", ";")
-    take("p", "}")
-    assert i == len(toks), "text after the closing brace"
-    for tail, head in edges:
-        assert tail in nodes and head in nodes, f"edge {tail} -> {head} to an undeclared node"
-    return name, nodes, edges
+sys.path.insert(0, os.path.dirname(__file__))
+from dotreader import label_lines, parse_dot  # noqa: E402
 
 
 def labels(nodes):
-    return {k: v["label"].split("\\n") for k, v in nodes.items()}
+    return {k: label_lines(v["label"]) for k, v in nodes.items()}
 
 
-# ---- the tests -------------------------------------------------------------------------------
 def small_graph():
     x = cr.tensor([2.0, -1.0], requires_grad=True)
     w = cr.tensor([0.5, 3.0], requires_grad=True)

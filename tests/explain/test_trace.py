@@ -118,3 +118,22 @@ def test_recording_copies_values_and_restores_the_engine():
         w += 1  # later updates do not rewrite what was recorded
     t = trace(loss, names={"w": w})
     assert t.steps[0].value.tolist() == [4.0, 5.0]
+
+
+def test_a_users_own_function_is_traced_too():
+    class Cube(cr.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            x, = ctx.saved_tensors
+            return 3 * x * x * grad
+
+    x = cr.tensor([1.0, -2.0], requires_grad=True)
+    t = trace(Cube.apply(x).sum(), names={"x": x})
+    cube = t.steps[0]
+    assert cube.node.name == "Cube" and cube.edges[0].local.tolist() == [3.0, 12.0]
+    assert t.leaf_grad(x).tolist() == [3.0, 12.0]

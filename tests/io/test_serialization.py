@@ -216,20 +216,32 @@ while True:
 """
 
 
+def kill_child_while_saving(path, delay):
+    """Starts CHILD, lets one save complete, then SIGKILLs it after `delay` seconds, or, with
+    delay=None, as soon as a temporary file shows that a save is under way."""
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(path)], stdout=subprocess.PIPE,
+                             text=True)
+    try:
+        assert child.stdout.readline().strip()  # one save has completed
+        if delay is not None:
+            time.sleep(delay)
+        else:
+            deadline = time.monotonic() + 20
+            while not any(n.endswith(".tmp") for n in os.listdir(path.parent)):
+                assert time.monotonic() < deadline, "the child never started another save"
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+
+
 def test_kill_during_save_leaves_a_loadable_checkpoint(tmp_path):
-    """A child saves a 16 MB checkpoint in a loop; SIGKILL at a random moment, three times: the
-    file always loads and is one whole checkpoint, never a mix or a fragment."""
+    """A child saves an 8 MB checkpoint in a loop and is killed with SIGKILL, at random moments
+    and right in the middle of a save: the file always loads and is one whole checkpoint, never
+    a mix or a fragment."""
     path = tmp_path / "ckpt.safetensors"
     rng = random.Random(0)
-    for _ in range(3):
-        child = subprocess.Popen([sys.executable, "-c", CHILD, str(path)], stdout=subprocess.PIPE,
-                                 text=True)
-        try:
-            assert child.stdout.readline().strip()  # one save has completed
-            time.sleep(rng.uniform(0.0, 0.3))
-        finally:
-            child.send_signal(signal.SIGKILL)
-            child.wait()
+    for delay in (rng.uniform(0.0, 0.3), None, rng.uniform(0.0, 0.3), None):
+        kill_child_while_saving(path, delay)
         ckpt = load(path)
         epoch = ckpt["epoch"]
         assert epoch >= 1

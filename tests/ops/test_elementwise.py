@@ -54,7 +54,7 @@ def test_remainder(shapes):
     a = rng.uniform(0.2, 1.2, shapes[0]) * rng.choice([-1, 1], shapes[0])
     b = rng.uniform(1.5, 2.0, shapes[1]) * rng.choice([-1, 1], shapes[1])
     check_op(lambda m, a, b: a % b, None, inputs=[a, b], name="remainder")
-    check_op(lambda m, a, b: m.remainder(b, a * 4), None, inputs=[a, b], name="remainder")
+    check_op(lambda m, a, b: m.remainder(a, b), None, inputs=[a, b], name="remainder")
 
 
 @pytest.mark.parametrize("lo_below_hi", [True, False])
@@ -154,6 +154,7 @@ def test_ties_share_the_gradient_like_torch():
     check_op(lambda m, x: abs(x), None, TORCH_SPELLING["abs"], inputs=[x], finite_differences=False)
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # 0 ** -1 and log 0, as in PyTorch
 def test_pow_at_zero_like_torch():
     """0^b log 0 is taken as its limit 0 for b >= 0, and b a^(b-1) as 0 where b == 0. (Second
     derivatives at a == 0 are left out: torch's are NaN there, from 0 * log 0 inside its where.)"""
@@ -193,6 +194,7 @@ def torch_default_float32():
 
 
 @pytest.mark.usefixtures("torch_default_float32")
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # (-2) ** 3.0 is NaN in both
 @pytest.mark.parametrize("dtype", ["float32", "int64"])
 @pytest.mark.parametrize("op", sorted(OPERATORS))
 def test_operators_with_numbers_and_arrays(op, dtype):
@@ -257,13 +259,16 @@ def test_unary_math_makes_integers_float():
 
 
 def test_erf_is_accurate():
-    x = np.linspace(-7, 7, 20001)
+    """To float64 rounding, and to each narrower dtype's (over several of its cache blocks)."""
+    x = np.linspace(-7, 7, 80001)
     np.testing.assert_allclose(cr.erf(cr.tensor(x, dtype=cr.float64)).numpy(),
                                torch.erf(torch.tensor(x)).numpy(), rtol=2e-15, atol=2e-15)
-    x32 = x.astype(np.float32)
-    np.testing.assert_allclose(cr.erf(cr.tensor(x32)).numpy(), torch.erf(torch.tensor(x32)).numpy(),
-                               rtol=2e-6, atol=1e-6)
-    assert cr.erf(cr.tensor(x32)).dtype == cr.float32
+    for dtype, tolerance in (("float32", 1.2e-7), ("float16", 1e-3)):
+        narrow = x.astype(dtype)
+        ours = cr.erf(cr.tensor(narrow))
+        assert ours.dtype == getattr(cr, dtype)
+        np.testing.assert_allclose(ours.numpy(), torch.erf(torch.tensor(narrow)).numpy(),
+                                   rtol=tolerance, atol=tolerance)
 
 
 def test_ops_compose_with_matmul_and_sum():

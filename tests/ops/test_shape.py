@@ -150,6 +150,7 @@ def test_split_gradient_fills_unused_pieces_with_zeros():
     (lambda x: x.split([1, 1], 1), r"split: sizes \[1, 1\] .* add up to 3, the size of dim 1"),
     (lambda x: x.split(0), r"split: split_size must be a positive integer"),
     (lambda x: x.chunk(0), r"chunk: chunks must be a positive integer"),
+    (lambda x: x.sum().split(1), r"split: expected a tensor with at least one dim"),
     (lambda x: x.narrow(2, 3, 2), r"narrow: start 3 and length 2 do not fit in dim 2 of size 4"),
     (lambda x: cr.pad(x, (1,)), r"pad: expected an even number of widths"),
     (lambda x: cr.pad(x, (-3, -2)), r"pad: widths \(-3, -2\) would crop"),
@@ -205,8 +206,19 @@ def test_write_through_detached_view_makes_backward_raise(name):
         y.backward()
 
 
-@pytest.mark.parametrize("copy", [lambda x: x.flip(0), lambda x: x.roll(1), lambda x: x.repeat(1, 2),
-                                  lambda x: cr.pad(x, (1, 1)), lambda x: cr.cat([x, x])])
+@pytest.mark.parametrize("name", VIEWS)
+def test_write_through_view_made_under_no_grad_makes_backward_raise(name):
+    x = cr.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    y = (x * x).sum()
+    with cr.no_grad():
+        VIEWS[name](x)[...] = 0.0
+    with pytest.raises(RuntimeError, match="changed in place"):
+        y.backward()
+
+
+@pytest.mark.parametrize("copy", [lambda x: x.flip(0), lambda x: x.roll(1),
+                                  lambda x: x.repeat(1, 2), lambda x: cr.pad(x, (1, 1)),
+                                  lambda x: cr.cat([x, x])])
 def test_rearranging_ops_copy_as_in_torch(copy):
     x = cr.tensor(np.arange(6.0).reshape(2, 3))
     y = copy(x)

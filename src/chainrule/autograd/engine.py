@@ -56,11 +56,20 @@ def backward(outputs, grad_outputs, retain_graph=None, create_graph=False, input
                     captured[node] = grads
                 if node not in runs:
                     continue
-            for edge, g in zip(node.next_edges, _call_backward(node, grads, create_graph)):
+            if len(grads) == 1 and node.differentiable_backward and not anomaly._enabled:
+                in_grads = type(node).backward(node, grads[0])  # the common case, inline
+            else:
+                in_grads = _call_backward(node, grads, create_graph)
+            if type(in_grads) is not tuple:
+                in_grads = _as_tuple(in_grads)
+            if len(in_grads) > len(node.next_edges):
+                raise _too_many(node, in_grads)
+            for edge, g in zip(node.next_edges, in_grads):
                 if edge is None or g is None:
                     continue
                 target, index, shape, dtype = edge
-                g = _fit(g, shape, dtype, node)
+                if type(g) is not Tensor or g.array.shape != shape or g.array.dtype != dtype:
+                    g = _fit(g, shape, dtype, node)
                 if index is None:  # a leaf: summed here, accumulated into .grad at the end
                     if wanted_leaves is None or id(target) in wanted_leaves:
                         _add_leaf(leaf_grads, target, g)
@@ -94,9 +103,6 @@ def _call_backward(node, grads, create_graph):
                          for g in in_grads)
     else:
         in_grads = _as_tuple(type(node).backward(node, *grads))
-    if len(in_grads) > len(node.next_edges):
-        raise RuntimeError(f"{node.name}.backward returned {len(in_grads)} gradients, but the "
-                           f"op has {len(node.next_edges)} inputs")
     if anomaly._enabled:
         anomaly.check_backward(node, in_grads)
     return in_grads
@@ -104,6 +110,11 @@ def _call_backward(node, grads, create_graph):
 
 def _as_tuple(grads):
     return tuple(grads) if isinstance(grads, (tuple, list)) else (grads,)
+
+
+def _too_many(node, in_grads):
+    return RuntimeError(f"{node.name}.backward returned {len(in_grads)} gradients, but the op "
+                        f"has {len(node.next_edges)} inputs")
 
 
 def _fit(g, shape, dtype, node):

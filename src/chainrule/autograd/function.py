@@ -19,7 +19,8 @@ from .grad_mode import _state, no_grad
 
 Tensor = None  # set once by chainrule.tensor, the one place where the layers meet
 _next_seq = itertools.count().__next__
-_FREED = object()  # `_saved` of a node after backward() released its saved arrays
+_FREED = object()
+_ndarray = np.ndarray  # `_saved` of a node after backward() released its saved arrays
 
 
 class Function:
@@ -49,7 +50,8 @@ class Function:
     # node state, filled by apply (class defaults keep unrecorded calls cheap)
     next_edges = ()
     needs_input_grad = ()
-    _saved = None
+    _saved = None           # tuple: input Tensors, _SavedOutputs, constants; or _FREED
+    _saved_versions = ()    # the version of each saved Tensor when it was saved
     _to_save = ()
     _observers = None
     _non_differentiable = ()
@@ -89,16 +91,11 @@ class Function:
         if saved is None:
             return ()
         out = []
-        for value, box, version, index in saved:
-            if box is not None and box[0] != version:
-                raise RuntimeError(
-                    f"{self.name}: a tensor it saved for backward (shape {value.shape}) was "
-                    f"changed in place after the op ran (version {version}, now {box[0]}), so "
-                    "its gradient can no longer be computed. Change a clone instead "
-                    "(x = x.clone()), or make the change after backward().")
-            if index is not None:  # an output: rebuilt around the array, pointing at this node
-                value = Tensor._make(value, True, self, index)
-                value._version_box = box
+        for value, version in zip(saved, self._saved_versions):
+            if type(value) is _SavedOutput:
+                value = value.unpack(self)
+            elif isinstance(value, Tensor) and value._version != version:
+                raise _changed_in_place(self, value.shape, version, value._version)
             out.append(value)
         return tuple(out)
 
@@ -111,23 +108,31 @@ class Function:
         """Bytes of array memory this node keeps alive for its backward."""
         if self._saved is None or self._saved is _FREED:
             return 0
-        return sum(getattr(getattr(v, "array", v), "nbytes", 0) for v, _, _, _ in self._saved)
+        return sum(getattr(getattr(v, "array", v), "nbytes", 0) for v in self._saved)
 
     def __repr__(self):
         return f"<{self.name} node>"
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        # the hot path of every op: plain loops, since comprehensions cost a call each here
+        # The hot path of every op, so written plainly: loops rather than comprehensions (each
+        # costs a function call), edges built inline, one output handled without lists.
         ctx = cls()
-        raw, needs = [], []
+        grad_on = _state.enabled
+        raw, needs, edges = [], [], []
         for a in args:
             if isinstance(a, Tensor):
                 raw.append(a.array)
-                needs.append(a.requires_grad)
+                if grad_on and a.requires_grad:
+                    needs.append(True)
+                    node, array = a.grad_fn, a.array
+                    edges.append((a, None, array.shape, array.dtype) if node is None
+                                 else (node, a._out_index, array.shape, array.dtype))
+                    continue
             else:
                 raw.append(a)
-                needs.append(False)
+            needs.append(False)
+            edges.append(None)
         if cls.on_arrays:
             out = cls.forward(ctx, *raw, **kwargs)
         else:
@@ -136,40 +141,45 @@ class Function:
         outs = out if type(out) is tuple else (out,)
         if anomaly._enabled:
             anomaly.check_forward(cls.__name__, args, outs)
+        if True in needs:
+            wrapped = ctx._record(args, needs, edges, outs)
+            return wrapped[0] if outs is not out else tuple(wrapped)
+        if outs is not out:
+            wrapped = tuple(Tensor._make(_as_array(o), False, None, 0) for o in outs)
+        else:
+            wrapped = (Tensor._make(out if type(out) is _ndarray else _as_array(out),
+                                    False, None, 0),)
+        if cls.is_view:  # nothing recorded, but the memory is still shared
+            wrapped[0]._version_box = args[0]._version_box
+        return wrapped[0] if outs is not out else wrapped
 
-        if _state.enabled and True in needs:
-            wrapped = ctx._record(args, tuple(needs), outs)
-        else:  # nothing to record: plain tensors out
-            wrapped = []
-            for o in outs:
-                wrapped.append(Tensor._make(_as_array(o), False, None, 0))
-            if cls.is_view:
-                wrapped[0]._version_box = args[0]._version_box
-        return wrapped[0] if type(out) is not tuple else tuple(wrapped)
-
-    def _record(self, args, needs, outs):
+    def _record(self, args, needs, edges, outs):
         """Makes this call a node of the graph: edges to the inputs, outputs pointing back to it,
         and the saved values resolved to the Tensors they belong to."""
         self._seq = _next_seq()
-        self.needs_input_grad = needs
-        edges = []
-        for a, need in zip(args, needs):
-            edges.append(_edge(a) if need else None)
+        self.needs_input_grad = tuple(needs)
         self.next_edges = tuple(edges)
         nondiff = self._non_differentiable
-        wrapped, meta = [], []
-        for i, o in enumerate(outs):
-            array = _as_array(o)
-            wrapped.append(Tensor._make(array, not (nondiff and _is_in(o, nondiff)), self, i))
-            meta.append((array.shape, array.dtype, type(array)))
-        self._outputs_meta = tuple(meta)
+        if len(outs) == 1 and not nondiff:  # the common case, without the loop below
+            array = _as_array(outs[0])
+            wrapped = [Tensor._make(array, True, self, 0)]
+            self._outputs_meta = ((array.shape, array.dtype, type(array)),)
+        else:
+            wrapped, meta = [], []
+            for i, o in enumerate(outs):
+                array = _as_array(o)
+                wrapped.append(Tensor._make(array, not _is_in(o, nondiff), self, i))
+                meta.append((array.shape, array.dtype, type(array)))
+            self._outputs_meta = tuple(meta)
         if self.is_view:
             wrapped[0]._version_box = args[0]._version_box
         if self._to_save:
-            saved = []
+            saved, versions = [], []
             for value in self._to_save:
-                saved.append(_resolve_saved(value, args, outs, wrapped))
-            self._saved = saved
+                value = _resolve_saved(value, args, outs, wrapped)
+                saved.append(value)
+                versions.append(value._version if isinstance(value, Tensor) else 0)
+            self._saved, self._saved_versions = tuple(saved), tuple(versions)
             self._to_save = ()
         if anomaly._enabled:
             self._trace = anomaly.user_frame()
@@ -222,7 +232,7 @@ def _is_in(value, group):
 def _as_array(value):
     """The raw array of an op's output. NumPy turns 0-d results into scalars; a Tensor always
     holds an array, so they are wrapped back (in-place changes need a real array)."""
-    if type(value) is np.ndarray:
+    if type(value) is _ndarray:
         return value
     if isinstance(value, Tensor):
         return value.array
@@ -231,26 +241,40 @@ def _as_array(value):
     return value
 
 
-def _edge(tensor):
-    """Where an input's gradient goes (see the module docstring)."""
-    node, array = tensor.grad_fn, tensor.array
-    if node is None:
-        return tensor, None, array.shape, array.dtype
-    return node, tensor._out_index, array.shape, array.dtype
-
-
 def _resolve_saved(value, args, outs, wrapped):
-    """One saved value as (value, version box, version at save time, output index or None).
-    Values are matched to the op's inputs and outputs, so that backward sees them as the Tensors
-    of the graph (double backward needs that) and in-place changes are caught."""
+    """A saved value matched to the op's inputs (kept as the input Tensor) and outputs (kept as a
+    _SavedOutput, since holding the output Tensor would make a reference cycle), so that backward
+    sees them as the Tensors of the graph (double backward needs that)."""
     for a in args:
-        if isinstance(a, Tensor) and (value is a or value is a.array):
-            return a, a._version_box, a._version_box[0], None
+        if value is a or (isinstance(a, Tensor) and value is a.array):
+            return a
     for i, o in enumerate(outs):
-        t = wrapped[i]
-        if value is o or value is t.array:
-            return t.array, t._version_box, t._version_box[0], i
-    if value is None or not hasattr(value, "shape"):
-        return value, None, 0, None
-    t = value.detach() if isinstance(value, Tensor) else Tensor._make(value, False, None, 0)
-    return t, t._version_box, t._version_box[0], None
+        if value is o or value is wrapped[i].array:
+            return _SavedOutput(wrapped[i], i)
+    if isinstance(value, Tensor):
+        return value.detach()
+    if hasattr(value, "shape") and not isinstance(value, np.generic):  # an array made in forward
+        return Tensor._make(value, False, None, 0)
+    return value  # None, a number, a shape...
+
+
+class _SavedOutput:
+    """An output saved for backward: its array, which output it is, and its version counter."""
+    __slots__ = ("array", "index", "box")
+
+    def __init__(self, tensor, index):
+        self.array, self.index, self.box = tensor.array, index, tensor._version_box
+
+    def unpack(self, node):
+        if self.box[0] != 0:
+            raise _changed_in_place(node, self.array.shape, 0, self.box[0])
+        t = Tensor._make(self.array, True, node, self.index)
+        t._version_box = self.box
+        return t
+
+
+def _changed_in_place(node, shape, then, now):
+    return RuntimeError(
+        f"{node.name}: a tensor it saved for backward (shape {tuple(shape)}) was changed in "
+        f"place after the op ran (version {then}, now {now}), so its gradient can no longer be "
+        "computed. Change a clone instead (x = x.clone()), or make the change after backward().")

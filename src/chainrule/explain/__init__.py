@@ -6,4 +6,5 @@ from .graph import recording
 from .trace import Trace, trace
 from .worked import Settings, worked_example
 
-__all__ = ["GradientFlow", "Flag", "draw", "to_dot", "recording", "trace", "Trace", "Settings", "worked_example"]
+__all__ = ["GradientFlow", "Flag", "draw", "to_dot", "recording", "trace", "Trace", "Settings",
+           "worked_example"]

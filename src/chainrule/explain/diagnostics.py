@@ -43,7 +43,8 @@ class GradientFlow:
     """Records gradient flow per layer; see the module docstring.
 
     every: record every n-th batch (callback use). vanishing / exploding: the ratio of the first
-    layer's gradient norm to the last layer's below / above which gradients are flagged.
+    layer's gradient norm to the last layer's below / above which gradients are flagged;
+    `exploding` is also the largest gradient-to-weight norm ratio that passes.
     out_dir: where the callback writes gradient_flow.png and gradient_flow.json at the end
     (default: the trainer's out_dir)."""
 
@@ -72,15 +73,16 @@ class GradientFlow:
             hook.remove()
         self._hooks, self._outputs = [], {}
 
-    def record(self, model):
+    def record(self, model, step=None):
         """Call after backward(), before the optimizer step: notes every layer's gradient and
-        weight norm, and the last batch's activation statistics."""
+        weight norm, and the last batch's activation statistics. `step`: the training step, for
+        the pictures (default: the number of records so far)."""
         if model is not self._model:
             self.attach(model)
         self.after_step(model)  # the step since the last record, if nobody reported it
         layers = _layers(model)
-        entry = {"step": len(self.records), "grad_norm": {}, "weight_norm": {},
-                 "update_ratio": {}, "activations": {}}
+        entry = {"step": len(self.records) if step is None else step, "grad_norm": {},
+                 "weight_norm": {}, "update_ratio": {}, "activations": {}}
         for name, weight in layers.items():
             entry["weight_norm"][name] = _norm(weight.array)
             entry["grad_norm"][name] = None if weight.grad is None else _norm(weight.grad.array)
@@ -108,7 +110,7 @@ class GradientFlow:
 
     def on_after_backward(self, trainer, batch_index):
         if self._seen % self.every == 0:
-            self.record(trainer.model)
+            self.record(trainer.model, step=self._seen)
         self._seen += 1
 
     def on_batch_end(self, trainer, batch_index, logs):
@@ -145,39 +147,62 @@ class GradientFlow:
         """The problems the recent records show, each with a sentence of advice."""
         if not self.records:
             return []
-        flags = []
-        grads = self.profile("grad_norm", window)
-        names = list(grads)
+        return (self._check_depth(window) + self._check_scale(window)
+                + self._check_updates(window) + self._check_activations())
+
+    def _check_depth(self, window):
+        """Gradient norms collapsing (or blowing up) from the last layer back to the first."""
         latest = self.records[-1]["grad_norm"]
         broken = [n for n, v in latest.items() if v is not None and not math.isfinite(v)]
         if broken:
-            flags.append(Flag("not-finite", broken[0], (
+            return [Flag("not-finite", broken[0], (
                 f"Gradients became NaN or Inf (first in layer {broken[0]}): lower the learning "
                 "rate, clip the gradient norm, and run a step under "
-                "cr.autograd.detect_anomaly() to find the op that produced them.")))
-        elif len(names) >= 2 and grads[names[-1]] > 0:
-            first, last = names[0], names[-1]
-            ratio = grads[first] / grads[last]
-            per_layer = ratio ** (1 / (len(names) - 1)) if ratio > 0 else 0.0
-            if ratio < self.vanishing:
-                flags.append(Flag("vanishing", first, (
-                    f"Vanishing gradients: the first layer ({first}) gets {ratio:.1e} times the "
-                    f"gradient of the last ({last}), shrinking about x{per_layer:.2f} per layer, "
-                    "so the early layers barely learn. Use ReLU-family activations instead of "
-                    "sigmoid/tanh, He (Kaiming) or Xavier initialization instead of small "
-                    "weights, or add normalization (BatchNorm/LayerNorm) or residual "
-                    "connections.")))
-            elif ratio > self.exploding:
-                flags.append(Flag("exploding", first, (
-                    f"Exploding gradients: the first layer ({first}) gets {ratio:.1e} times the "
-                    f"gradient of the last ({last}), growing about x{per_layer:.2f} per layer. "
-                    "Lower the learning rate, clip the gradient norm, scale the initialization "
-                    "to the layer widths (Xavier/He), or add normalization.")))
-        for name, ratio in self.profile("update_ratio", window).items():
-            if ratio > 0.1:
-                flags.append(Flag("large-updates", name, (
-                    f"Layer {name} changes by {ratio:.2g} of its size at each step (about 1e-3 "
-                    "is typical): the learning rate is likely too high for it.")))
+                "cr.autograd.detect_anomaly() to find the op that produced them."))]
+        grads = self.profile("grad_norm", window)
+        names = list(grads)
+        if len(names) < 2 or grads[names[-1]] <= 0:
+            return []
+        first, last = names[0], names[-1]
+        ratio = grads[first] / grads[last]
+        per_layer = ratio ** (1 / (len(names) - 1))
+        if ratio < self.vanishing:
+            return [Flag("vanishing", first, (
+                f"Vanishing gradients: the first layer ({first}) gets {ratio:.1e} times the "
+                f"gradient of the last ({last}), shrinking about x{per_layer:.2f} per layer, "
+                "so the early layers barely learn. Use ReLU-family activations instead of "
+                "sigmoid/tanh, He (Kaiming) or Xavier initialization instead of small weights, "
+                "or add normalization (BatchNorm/LayerNorm) or residual connections."))]
+        if ratio > self.exploding:
+            return [Flag("exploding", first, (
+                f"Exploding gradients: the first layer ({first}) gets {ratio:.1e} times the "
+                f"gradient of the last ({last}), growing about x{per_layer:.2f} per layer. "
+                "Lower the learning rate, clip the gradient norm, scale the initialization to "
+                "the layer widths (Xavier/He), or add normalization."))]
+        return []
+
+    def _check_scale(self, window):
+        """Gradients far bigger than the weights they update: the depth check misses this when
+        every layer is equally off."""
+        grads, weights = self.profile("grad_norm", window), self.profile("weight_norm", window)
+        scale = {n: grads[n] / weights[n] for n in grads if weights.get(n, 0) > 0}
+        worst = max(scale, key=scale.get, default=None)
+        if worst is None or scale[worst] <= self.exploding:
+            return []
+        return [Flag("exploding", worst, (
+            f"Exploding gradients: the gradient of layer {worst} is {scale[worst]:.1e} times "
+            "the size of its weights, so a usual learning rate throws the weights far away. "
+            "Scale the initialization to the layer widths (Xavier/He), add normalization, "
+            "clip the gradient norm, or lower the learning rate."))]
+
+    def _check_updates(self, window):
+        return [Flag("large-updates", name, (
+            f"Layer {name} changes by {ratio:.2g} of its size at each step (about 1e-3 is "
+            "typical): the learning rate is likely too high for it."))
+            for name, ratio in self.profile("update_ratio", window).items() if ratio > 0.1]
+
+    def _check_activations(self):
+        flags = []
         for name, stats in self.records[-1]["activations"].items():
             if stats.get("dead", 0) > 0.5:
                 flags.append(Flag("dead-relu", name, (
@@ -221,7 +246,7 @@ class GradientFlow:
         (out / "gradient_flow.json").write_text(json.dumps(self.to_dict(), indent=1) + "\n")
         return [out / "gradient_flow.json", self.plot(out / "gradient_flow.png")]
 
-    def plot(self, path, title=None):
+    def plot(self, path, title=None, dpi=90):
         """Two panels: each layer's gradient norm over training, and the gradient norm against
         depth early, midway and late in training (log scales). Needs matplotlib."""
         import matplotlib
@@ -230,14 +255,15 @@ class GradientFlow:
 
         names = self.layer_names()
         steps = [r["step"] for r in self.records]
-        colours = plt.cm.viridis(np.linspace(0, 0.9, max(len(names), 1)))
+        depth = plt.Normalize(1, max(len(names), 2))
         fig, (over_time, by_depth) = plt.subplots(1, 2, figsize=(11, 4.2))
-        for name, colour in zip(names, colours):
+        for k, name in enumerate(names, 1):
             values = [_positive(r["grad_norm"].get(name)) for r in self.records]
-            over_time.plot(steps, values, color=colour, lw=1.2, label=name)
-        over_time.set(yscale="log", xlabel="recorded step", ylabel="gradient norm of the weight",
+            over_time.plot(steps, values, color=plt.cm.viridis(depth(k)), lw=1.2)
+        over_time.set(yscale="log", xlabel="training step", ylabel="gradient norm of the weight",
                       title="per layer, over training")
-        over_time.legend(fontsize=7, ncol=2, title="layer (input first)", title_fontsize=7)
+        fig.colorbar(plt.cm.ScalarMappable(norm=depth, cmap="viridis"), ax=over_time,
+                     label="layer (1 = next to the input)")
         moments = sorted({0, len(self.records) // 2, len(self.records) - 1})
         for k, shade in zip(moments, ("0.7", "0.45", "0.0")):
             r = self.records[k]
@@ -251,7 +277,7 @@ class GradientFlow:
         if title:
             fig.suptitle(title)
         fig.tight_layout()
-        fig.savefig(path, dpi=90)
+        fig.savefig(path, dpi=dpi)
         plt.close(fig)
         return Path(path)
 

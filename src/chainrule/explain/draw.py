@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..tensor import Tensor
-from .graph import Graph, edge_key
+from .graph import Graph
 from .report import number
 from .trace import SMALL, trace
 
@@ -85,8 +85,10 @@ class _Module:
 
     def label(self):
         params = sum(int(np.prod(leaf.shape)) for leaf in self.leaves)
+        ops = len(self.nodes)
         lines = [f"{self.name}: {self.kind}" if self.name else self.kind,
-                 f"out {tuple(self.nodes[-1]._outputs_meta[0][0])}", f"{len(self.nodes)} ops"]
+                 f"out {tuple(self.nodes[-1]._outputs_meta[0][0])}",
+                 f"{ops} op" + ("s" if ops > 1 else "")]
         return lines + ([f"{params:,} parameters"] if params else [])
 
 

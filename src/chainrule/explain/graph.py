@@ -69,8 +69,8 @@ def key_of(tensor):
     return tensor if tensor.grad_fn is None else (tensor.grad_fn, tensor._out_index)
 
 
-def _hashable(key):
-    """Tensors compare elementwise, so dictionaries hold leaves by id."""
+def slot(key):
+    """A dictionary key for an edge key: tensors compare elementwise, so leaves go by id."""
     return id(key) if isinstance(key, Tensor) else key
 
 
@@ -94,12 +94,8 @@ class Graph:
         self.nodes, self.leaves = _walk(output)
         self.index = {node: i for i, node in enumerate(self.nodes, 1)}
         self._leaf_number = {id(t): i for i, t in enumerate(self.leaves, 1)}
-        self._named = {_hashable(key_of(t)): (name, t) for name, t in (names or {}).items()}
+        self._named = {slot(key_of(t)): (name, t) for name, t in (names or {}).items()}
         self._kept = None
-
-    def inputs(self, node):
-        """(key, shape) of each input that takes a gradient; None for constant inputs."""
-        return [None if e is None else (edge_key(e), tuple(e[2])) for e in node.next_edges]
 
     def out_shape(self, key):
         if isinstance(key, Tensor):
@@ -109,8 +105,8 @@ class Graph:
 
     def name(self, key):
         """A leaf's given name (or leafN); a node output as #N Op (#N:i Op for outputs i > 0)."""
-        if _hashable(key) in self._named:
-            return self._named[_hashable(key)][0]
+        if slot(key) in self._named:
+            return self._named[slot(key)][0]
         if isinstance(key, Tensor):
             return f"leaf{self._leaf_number[id(key)]}" if id(key) in self._leaf_number \
                 else "tensor"

@@ -11,7 +11,7 @@ import numpy as np
 from ..autograd import grad as engine_grad
 from ..autograd import no_grad
 from ..tensor import Tensor
-from .graph import Graph, edge_key, key_of
+from .graph import Graph, edge_key, key_of, slot
 from .report import Document, Section, Table, number
 
 SMALL = 8  # tensors with at most this many elements are printed in full
@@ -48,7 +48,7 @@ class Trace:
         table = Table(["node", "op", "value", "grad in (dL/d out)", "input",
                        "local d out/d in", "grad out (to input)"])
         for step in self.steps:
-            head = [g.name((step.node, 0)).split(" ")[0], step.node.name,
+            head = [f"#{g.index[step.node]}", step.node.name,
                     _show(step.value, g.out_shape((step.node, 0))), _show(step.grad_in, None)]
             for edge in step.edges or [None]:
                 tail = ["(constant inputs only)", "", ""] if edge is None else \
@@ -110,7 +110,7 @@ def trace(loss, names=None, check=True):
     if loss.numel() != 1:
         raise ValueError(f"trace: expected a loss with one element, got shape {tuple(loss.shape)}; "
                          "reduce it first (loss.sum() or loss.mean())")
-    grads = {_slot(key_of(loss)): Tensor.zeros_for(loss.shape, loss.dtype, type(loss.array)) + 1}
+    grads = {slot(key_of(loss)): _ones((loss.shape, loss.dtype, type(loss.array)))}
     steps = []
     with no_grad():
         for node in reversed(graph.nodes):
@@ -124,8 +124,8 @@ def trace(loss, names=None, check=True):
                 if edge is None or g is None:
                     continue
                 g, d = _fit(g, edge), _fit(d, edge)
-                slot = _slot(edge_key(edge))
-                grads[slot] = g if slot not in grads else grads[slot] + g
+                into = slot(edge_key(edge))
+                grads[into] = g if into not in grads else grads[into] + g
                 edges.append(Edge(edge_key(edge), d.numpy(), g.numpy()))
             steps.append(Step(node, graph.value((node, 0)), grad_in[0].numpy(), edges))
     steps.reverse()
@@ -135,17 +135,13 @@ def trace(loss, names=None, check=True):
     return Trace(graph, steps, leaf_grads)
 
 
-def _slot(key):
-    return id(key) if isinstance(key, Tensor) else key
-
-
 def _backward(node, grads):
     """The node's backward, called as the engine calls it; one gradient (or None) per input."""
     try:
-        out = node.backward(*grads)
+        out = type(node).backward(node, *grads)
     except RuntimeError as e:
         raise RuntimeError(f"trace: cannot walk back through {node.name}: {e}") from None
-    out = out if isinstance(out, tuple) else (out,)
+    out = tuple(out) if isinstance(out, (tuple, list)) else (out,)
     return out + (None,) * (len(node.next_edges) - len(out))
 
 

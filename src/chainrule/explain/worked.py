@@ -6,6 +6,7 @@ number here comes from chainrule's engine: each chain-rule factor is a derivativ
 the graph with respect to another (`jacobian`, by cr.grad), and their products are checked against
 the gradients that `backward()` and `cr.grad` give for the weights."""
 from dataclasses import asdict, dataclass, field
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -103,8 +104,9 @@ class _Net:
         self.b2 = _tensor(np.broadcast_to(s.output_bias, n_out))
 
     def forward(self):
+        """The tensors of one forward pass: net_h, out_h, net_o, out_o, errors, total."""
         act, act_out = ACTIVATIONS[self.s.activation][0], ACTIVATIONS[self.s.output_activation][0]
-        f = _Forward()
+        f = SimpleNamespace()
         f.net_h = self.W1 @ self.x + self.b1
         f.out_h = act(f.net_h)
         f.net_o = self.W2 @ f.out_h + self.b2
@@ -113,23 +115,21 @@ class _Net:
         f.total = f.errors.sum()
         return f
 
-    def step(self):
-        """One step of gradient descent on the weights; returns the error before it."""
-        f = self.forward()
-        self.W1.grad = self.W2.grad = None
-        f.total.backward()
+    def update(self):
+        """w <- w - learning rate x dE/dw, with the gradients in .grad."""
         with autograd.no_grad():
-            self.W1 -= self.s.learning_rate * self.W1.grad
-            self.W2 -= self.s.learning_rate * self.W2.grad
-        return f.total.item()
+            for W in (self.W1, self.W2):
+                W -= self.s.learning_rate * W.grad
+
+    def step(self):
+        """One step of gradient descent."""
+        self.W1.grad = self.W2.grad = None
+        self.forward().total.backward()
+        self.update()
 
     def error(self):
         with autograd.no_grad():
             return self.forward().total.item()
-
-
-class _Forward:
-    """The tensors of one forward pass: net_h, out_h, net_o, out_o, errors, total."""
 
 
 def jacobian(y, x):
@@ -276,9 +276,7 @@ def worked_example(settings=None):
     output = _units(outs, net.W2.numpy(), f.out_h.numpy(), net.b2.numpy(), f.net_o, f.out_o)
     errors, total = [float(e) for e in f.errors.numpy()], f.total.item()
 
-    with autograd.no_grad():
-        net.W1 -= s.learning_rate * net.W1.grad
-        net.W2 -= s.learning_rate * net.W2.grad
+    net.update()
     after_update = net.error()
     for _ in range(s.steps):
         net.step()

@@ -4,7 +4,7 @@ safetensors file. The tensors are the file's tensors, named by where they sit
 loading a file never runs code.
 
 The JSON tree uses plain JSON for None, bools, ints, finite floats, strings and lists; every JSON
-object is a one-key tag for what plain JSON cannot say:
+object is tagged by its first key, for what plain JSON cannot say:
     {"tensor": name, "requires_grad": bool}   {"ndarray": name}   {"tuple": [...]}
     {"dict": {str key: value}}   {"items": [[key, value], ...]} (keys that are not strings)
     {"float": "nan" | "inf" | "-inf"}

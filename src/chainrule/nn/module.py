@@ -73,9 +73,6 @@ class Module:
             raise TypeError(f"cannot assign {type(param).__name__} as parameter {name!r}: "
                             "wrap it as nn.Parameter(tensor), or use register_buffer for "
                             "tensors that are not learned")
-        if param is not None and param.grad_fn is not None:
-            raise ValueError(f"parameter {name!r} must be a leaf tensor, not the result of "
-                             f"{param.grad_fn.name}; wrap it as nn.Parameter(t.detach())")
         d["_parameters"][name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
@@ -362,7 +359,8 @@ class Module:
 
     def _repr_body(self):
         """PyTorch's nested layout; each child with parameters carries its count."""
-        lines = self.extra_repr().split("\n") if self.extra_repr() else []
+        extra = self.extra_repr()
+        lines = extra.split("\n") if extra else []
         for name, child in self._modules.items():
             body = "None" if child is None else child._repr_body()
             n = 0 if child is None else _count(child.parameters())

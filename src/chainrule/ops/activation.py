@@ -35,10 +35,11 @@ class Sigmoid(Op):
 
     def forward(ctx, x):
         xp = array_module(x)
+        s = xp.negative(x, out=xp.empty_like(x))  # one buffer, then in place (even when 0-d)
         with np.errstate(over="ignore"):  # e^-x = inf for x << 0 gives s = 0, as it should
-            e = xp.exp(-x)
-        e += 1
-        s = xp.reciprocal(e, out=e)
+            xp.exp(s, out=s)
+        s += 1
+        xp.reciprocal(s, out=s)
         ctx.save_for_backward(s)
         return s
 
@@ -83,8 +84,7 @@ class TanhBackward(Op):
 
     def forward(ctx, g, t):
         ctx.save_for_backward(g, t)
-        out = t * t
-        array_module(out).subtract(1, out, out=out)
+        out = 1 - t * t
         out *= g
         return out
 

@@ -61,15 +61,16 @@ class Window:
         return (slice(None), slice(None)) + tuple(slice(lo, lo + s)
                                                   for (lo, _), s in zip(self.padding, size))
 
-    def unfold(self, x, fill=0):
-        """im2col: every window of x, copied into contiguous columns (N, C, *kernel, *out)."""
+    def unfold(self, x, fill=0, out=None):
+        """im2col: every window of x, copied into contiguous columns (N, C, *kernel, *out).
+        `out` may ask for fewer windows than fit (fold's adjoint, after output_padding)."""
         size = x.shape[2:]
         if any(lo or hi for lo, hi in self.padding):
             padded = array_module(x).full(x.shape[:2] + self.padded(size), fill, x.dtype)
             padded[self.inside(size)] = x
         else:
             padded = x
-        return array_module(x).ascontiguousarray(self.view(padded, self.out_size(size)))
+        return array_module(x).ascontiguousarray(self.view(padded, out or self.out_size(size)))
 
     def fold(self, cols, size):
         """col2im, unfold's adjoint: adds each column back where its window lies. Windows that
@@ -92,9 +93,9 @@ class Window:
 class Unfold(Op):
     """(N, C, *size) -> (N, C, *kernel, *out): every window as a column."""
 
-    def forward(ctx, x, window):
+    def forward(ctx, x, window, out=None):
         ctx.window, ctx.size = window, x.shape[2:]
-        return window.unfold(x)
+        return window.unfold(x, out=out)
 
     def backward(ctx, g):
         return Fold.apply(g, ctx.window, ctx.size)
@@ -104,11 +105,11 @@ class Fold(Op):
     """(N, C, *kernel, *out) -> (N, C, *size): columns added back onto an image."""
 
     def forward(ctx, cols, window, size):
-        ctx.window = window
+        ctx.window, ctx.out = window, cols.shape[2 + len(size):]
         return window.fold(cols, size)
 
     def backward(ctx, g):
-        return Unfold.apply(g, ctx.window)
+        return Unfold.apply(g, ctx.window, ctx.out)
 
 
 # ---- arguments --------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from ..autograd.function import Op
 from ..backend import array_module
 from ..tensor import Tensor
 from .elementwise import _constant, where
-from .shape import broadcast_to, flatten, normalize_dim, reshape
+from .shape import broadcast_to, flatten, normalize_dim
 
 __all__ = ["getitem", "gather", "scatter_add", "index_select", "take_along_dim", "masked_fill"]
 METHODS = ["gather", "scatter_add", "index_select", "take_along_dim", "masked_fill"]
@@ -74,25 +74,27 @@ def as_index(key, shape, name="indexing"):
     Ellipsis makes NumPy return a 0-d array, never a scalar."""
     key = tuple(_entry(k) for k in (key if isinstance(key, tuple) else (key,)))
     placed = _place(key, shape, name)
-    if any(isinstance(k, int) for k, _ in placed) and any(_is_array(k) for k, _ in placed):
+    if any(isinstance(k, int) for k, _ in placed) and \
+            any(_is_array(k) and not (_is_mask(k) and k.ndim == 0) for k, _ in placed):
         key = _torch_layout(placed, shape, name)
     return key if any(k is Ellipsis for k in key) else key + (Ellipsis,)
 
 
 def _entry(k):
-    """One entry of a key as NumPy takes it: Tensors and lists become arrays."""
+    """One entry of a key as NumPy takes it: Tensors and lists become arrays; a 0-d integer
+    tensor selects, like an int."""
     if isinstance(k, Tensor):
-        if k.ndim == 0 and k.dtype.kind in "iu":
-            return int(k.item())  # a 0-d integer tensor selects, like an int
-        return k.array
-    if isinstance(k, (list, tuple)):
+        k = k.array
+    elif isinstance(k, (list, tuple)):
         k = array_module().asarray(k)
-        return k.astype(np.int64) if k.size == 0 else k
-    if isinstance(k, (np.integer, np.bool_)) or (isinstance(k, int) and not isinstance(k, bool)):
+        k = k.astype(np.int64) if k.size == 0 else k
+    if isinstance(k, (bool, np.bool_)):
+        return array_module().asarray(k)  # True/False: a 0-d mask
+    if isinstance(k, (int, np.integer)):
         return int(k)
-    if isinstance(k, bool):
-        return array_module().asarray(k)
-    if k is None or k is Ellipsis or isinstance(k, slice) or hasattr(k, "dtype"):
+    if _is_array(k):
+        return int(k) if k.ndim == 0 and k.dtype.kind in "iu" else k
+    if k is None or k is Ellipsis or isinstance(k, slice):
         return k
     raise TypeError(f"indexing: cannot index with {type(k).__name__} {k!r}; use ints, slices, "
                     "None, ..., or integer/bool tensors")
@@ -139,18 +141,21 @@ def _check_entry(name, k, d, shape):
             raise IndexError(f"{name}: tensors used as indices must be integer or bool, got "
                              f"{k.dtype}")
         check_range(name, k, d, shape[d], allow_negative=True)
-    elif isinstance(k, int):
-        check_range(name, np.asarray(k), d, shape[d], allow_negative=True)
+    elif isinstance(k, int) and not -shape[d] <= k < shape[d]:
+        _out_of_range(name, k, d, shape[d])
 
 
 def check_range(name, index, dim, size, allow_negative=False):
     """Raises if any index lies outside dim `dim` of size `size` ([-size, size) with negatives)."""
     if index.size == 0:
         return
-    lo, hi = index.min(), index.max()
-    bad = hi if hi >= size else lo if lo < (-size if allow_negative else 0) else None
-    if bad is not None:
-        raise IndexError(f"{name}: index {int(bad)} is out of range for dim {dim} of size {size}")
+    lo, hi = int(index.min()), int(index.max())
+    if hi >= size or lo < (-size if allow_negative else 0):
+        _out_of_range(name, hi if hi >= size else lo, dim, size)
+
+
+def _out_of_range(name, index, dim, size):
+    raise IndexError(f"{name}: index {index} is out of range for dim {dim} of size {size}")
 
 
 def _torch_layout(placed, shape, name):
@@ -220,7 +225,8 @@ def _along(name, x, dim, index):
                          f"dim {d}")
     check_range(name, index, d, x.shape[d])
     xp = array_module(index)
-    return tuple(index if i == d else xp.arange(m).reshape((1,) * i + (m,) + (1,) * (x.ndim - i - 1))
+    ones = (1,) * x.ndim
+    return tuple(index if i == d else xp.arange(m).reshape(ones[:i] + (m,) + ones[i + 1:])
                  for i, m in enumerate(index.shape)), d
 
 
@@ -268,10 +274,19 @@ def take_along_dim(input, indices, dim=None):
                          f"dims as the tensor, of shape {input.shape}")
     n = input.shape[d]
     check_range("take_along_dim", indices, d, n, allow_negative=True)
-    others = np.broadcast_shapes(*(s[:d] + (1,) + s[d + 1:] for s in (input.shape, indices.shape)))
+    try:
+        others = np.broadcast_shapes(*(s[:d] + (1,) + s[d + 1:]
+                                       for s in (input.shape, indices.shape)))
+    except ValueError:
+        raise ValueError(f"take_along_dim: shapes {input.shape} and {indices.shape} do not "
+                         f"broadcast (in every dim but dim {d})") from None
     xp = array_module(indices)
-    indices = xp.broadcast_to(indices % max(n, 1), others[:d] + indices.shape[d:d + 1] + others[d + 1:])
-    return gather(broadcast_to(input, others[:d] + (n,) + others[d + 1:]), d, indices)
+
+    def along(size):  # the broadcast shape with `size` at dim d
+        return others[:d] + (size,) + others[d + 1:]
+
+    indices = xp.broadcast_to(indices % max(n, 1), along(indices.shape[d]))
+    return gather(broadcast_to(input, along(n)), d, indices)
 
 
 def masked_fill(input, mask, value):

@@ -300,8 +300,7 @@ def stack(tensors, dim=0):
 
 def split(x, split_size_or_sections, dim=0):
     """Pieces of `split_size` along `dim` (the last may be smaller), or of the listed sizes."""
-    d = normalize_dim("split", dim, x.ndim)
-    n = x.shape[d] if x.ndim else 1
+    d, n = _dim_and_size("split", x, dim)
     if isinstance(split_size_or_sections, (tuple, list)):
         sizes = tuple(split_size_or_sections)
         if sum(sizes) != n or any(s < 0 for s in sizes):
@@ -315,19 +314,25 @@ def split(x, split_size_or_sections, dim=0):
     return Split.apply(x, sizes, d)
 
 
+def _dim_and_size(name, x, dim):
+    if x.ndim == 0:
+        raise ValueError(f"{name}: expected a tensor with at least one dim, got a 0-d tensor")
+    d = normalize_dim(name, dim, x.ndim)
+    return d, x.shape[d]
+
+
 def chunk(x, chunks, dim=0):
     """At most `chunks` pieces of equal size (the last may be smaller), as in PyTorch."""
     if not isinstance(chunks, int) or chunks < 1:
         raise ValueError(f"chunk: chunks must be a positive integer, got {chunks!r}")
-    d = normalize_dim("chunk", dim, x.ndim)
-    n = x.shape[d] if x.ndim else 1
+    d, n = _dim_and_size("chunk", x, dim)
     return split(x, (0,) * chunks, d) if n == 0 else split(x, -(-n // chunks), d)
 
 
 def unbind(x, dim=0):
     """The slices along `dim`, with that dim removed."""
-    d = normalize_dim("unbind", dim, x.ndim)
-    return tuple(squeeze(p, d) for p in split(x, (1,) * x.shape[d], d))
+    d, n = _dim_and_size("unbind", x, dim)
+    return tuple(squeeze(p, d) for p in split(x, (1,) * n, d))
 
 
 def narrow(x, dim, start, length):

@@ -26,13 +26,20 @@ def _shifted(x, axes):
     return x - m, m
 
 
+def _log_sum(e, axes):
+    """log of the sum of e over axes (kept as size 1); -inf for an empty row or a row of zeros
+    (from -inf inputs), without a warning."""
+    with np.errstate(divide="ignore"):
+        return array_module(e).log(e.sum(axis=axes, keepdims=True))
+
+
 class Softmax(Op):
     """y = e^(x - m) / sum e^(x - m). Backward: y (g - sum(g y))."""
 
     def forward(ctx, x, axes):
         ctx.axes = axes
         z, _ = _shifted(x, axes)
-        e = array_module(z).exp(z, out=z)
+        e = array_module(z).exp(z)
         e /= e.sum(axis=axes, keepdims=True)
         ctx.save_for_backward(e)
         return e
@@ -48,8 +55,7 @@ class LogSoftmax(Op):
     def forward(ctx, x, axes):
         ctx.axes = axes
         z, _ = _shifted(x, axes)
-        xp = array_module(z)
-        z -= xp.log(xp.exp(z).sum(axis=axes, keepdims=True))
+        z -= _log_sum(array_module(z).exp(z), axes)
         ctx.save_for_backward(z)
         return z
 
@@ -64,9 +70,7 @@ class LogSumExp(Op):
     def forward(ctx, x, axes, keepdim):
         ctx.kept = kept_shape(x.shape, axes)
         z, m = _shifted(x, axes)
-        xp = array_module(z)
-        with np.errstate(divide="ignore"):  # log 0 = -inf for a row of -inf, as it should be
-            y = xp.log(xp.exp(z, out=z).sum(axis=axes, keepdims=True))
+        y = _log_sum(array_module(z).exp(z), axes)
         y += m
         if not keepdim:
             y = y.reshape(tuple(s for i, s in enumerate(x.shape) if i not in axes))

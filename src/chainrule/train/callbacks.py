@@ -21,7 +21,7 @@ class ProgressBar:
     def on_epoch_end(self, trainer, epoch, logs):
         self.bar.close()
         shown = "  ".join(f"{k} {v:.4f}" for k, v in logs.items()
-                          if k not in ("epoch", "time", "lr") and isinstance(v, float))
+                          if k in ("loss", "accuracy", "val_loss", "val_accuracy"))
         print(f"epoch {epoch}/{trainer.epochs}  {shown}  ({logs['time']:.1f}s)", flush=True)
 
 
