@@ -10,9 +10,10 @@ work of recording the graph and walking it back, per op.
     python bench/overhead.py                 # the table
     python bench/overhead.py --profile chain # cProfile of chainrule's side of one case
 
-Each figure is the median of `--repeats` timed runs, after one untimed warm-up run."""
+Each figure is the median CPU time of `--repeats` runs, after one untimed warm-up run."""
 import argparse
 import cProfile
+import gc
 import statistics
 import time
 
@@ -41,7 +42,7 @@ def mlp(m, steps, lr=0.05, batch=32, sizes=(2, 16, 16, 1)):
     rng = np.random.default_rng(0)
     x_np = rng.uniform(-1, 1, (batch, sizes[0])).astype(np.float32)
     y_np = (x_np[:, :1] * x_np[:, 1:]).astype(np.float32)  # a saddle: needs the hidden layers
-    init = [(rng.standard_normal((n_in, n_out)).astype(np.float32) / np.sqrt(n_in),
+    init = [((rng.standard_normal((n_in, n_out)) / np.sqrt(n_in)).astype(np.float32),
              np.zeros(n_out, np.float32)) for n_in, n_out in zip(sizes, sizes[1:])]
     x, y = m.tensor(x_np), m.tensor(y_np)
 
@@ -66,14 +67,19 @@ def mlp(m, steps, lr=0.05, batch=32, sizes=(2, 16, 16, 1)):
 
 
 # ---- timing -------------------------------------------------------------------------------------
-def median_time(fn, repeats):
-    fn()  # warm-up: imports, caches, allocator
-    times = []
+def median_times(runs, repeats):
+    """Median CPU time of each run, the runs taken in turn (so that a busy moment of the machine
+    falls on all of them alike), after one untimed warm-up run each."""
+    for run in runs:
+        run()
+    times = [[] for _ in runs]
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for run, seen in zip(runs, times):
+            gc.collect()  # each run starts with no garbage left by the one before
+            start = time.process_time()
+            run()
+            seen.append(time.process_time() - start)
+    return [statistics.median(t) for t in times]
 
 
 def cases(args):
@@ -91,6 +97,9 @@ def main():
     parser.add_argument("--profile", choices=["chain", "mlp"],
                         help="profile chainrule on one case instead of printing the table")
     args = parser.parse_args()
+    # Tensors this small never gain from PyTorch's thread pool, and on a busy machine its
+    # threads wait on each other: one thread is PyTorch at its fastest here.
+    torch.set_num_threads(1)
 
     if args.profile:
         make = next(f for name, f in cases(args).items() if name.startswith(args.profile))
@@ -105,13 +114,12 @@ def main():
         if not np.isclose(ours, theirs, rtol=1e-3, atol=1e-5):
             raise SystemExit(f"{name}: chainrule gives {ours}, PyTorch {theirs}")
 
-    print(f"chainrule {cr.__version__} vs PyTorch {torch.__version__} (CPU, "
-          f"{torch.get_num_threads()} threads), NumPy {np.__version__}; "
-          f"median of {args.repeats} runs\n")
+    print(f"chainrule {cr.__version__} vs PyTorch {torch.__version__} on the CPU "
+          f"({torch.get_num_threads()} thread), NumPy {np.__version__}; median CPU time of "
+          f"{args.repeats} runs\n")
     print(f"{'case':<48} {'chainrule':>11} {'PyTorch':>11} {'ratio':>7}")
     for name, make in cases(args).items():
-        ours = median_time(make(cr), args.repeats)
-        theirs = median_time(make(torch), args.repeats)
+        ours, theirs = median_times([make(cr), make(torch)], args.repeats)
         print(f"{name:<48} {ours * 1e3:>8.1f} ms {theirs * 1e3:>8.1f} ms {ours / theirs:>6.2f}x")
 
 

@@ -11,7 +11,7 @@
 and draws both:
 
     python examples/vanishing_gradients.py                 # pictures into docs/images/
-    python examples/vanishing_gradients.py --epochs 1 --train-size 5000 --out /tmp/flow
+    python examples/vanishing_gradients.py --epochs 1 --train-size 5000 --out runs/flow
 """
 import argparse
 from pathlib import Path

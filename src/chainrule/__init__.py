@@ -10,7 +10,7 @@ from .backend.dtypes import (bool_, double, float, float16, float32, float64, ge
 from .tensor import Tensor
 from . import ops
 from .ops import *  # noqa: F401,F403
-from . import data, io, nn, optim, train
+from . import data, explain, io, nn, optim, train
 from .io import load, save
 
 bool = bool_

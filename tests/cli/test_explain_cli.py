@@ -67,7 +67,8 @@ SCHEMA = {  # the shape of `chainrule explain --format json`: key -> type, or a 
                             "gradient": float, "updated": float}]},
     "after": {"update": {"total_error": float},
               "more_steps": {"steps": int, "total_error": float}},
-    "checks": {"max_gap_to_backward": float, "max_gap_to_grad": float},
+    "checks": {"max_gap_to_backward": float, "max_gap_to_grad": float,
+               "max_gap_to_dE_dout_h": float},
 }
 
 
@@ -149,3 +150,8 @@ def test_graph_command_by_module(capsys, tmp_path):
     # the graph starts where gradients do: Flatten acts on the input only, which needs none
     assert kinds == ["1: Linear", "2: ReLU", "3: Linear"]
     assert target.exists() == (shutil.which("dot") is not None)
+
+
+def test_graph_command_names_a_bad_model(capsys, tmp_path):
+    code, _, err = run(capsys, "graph", "--model", "resnet", "--out", str(tmp_path / "g.dot"))
+    assert code == 2 and "unknown model 'resnet'" in err

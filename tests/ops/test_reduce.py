@@ -364,7 +364,9 @@ def test_reductions_match_torch(case, op):
     shape, dim, keepdim = case
     if op == "amax":  # the maximum of no elements is an error in both
         assume(all(shape[a] for a in _reduced(shape, dim)))
-    assume(op != "var" or shape != ())  # see VARIANCE
+    # see VARIANCE; var of one element divides by zero, and torch's second derivative of the
+    # resulting NaN is an arbitrary 0
+    assume(op != "var" or math.prod(shape[a] for a in _reduced(shape, dim)) > 1)
     with warnings.catch_warnings():  # var of one element divides by zero, in both
         warnings.simplefilter("ignore")
         check_op(lambda m, x: (OURS if m is cr else TORCH)[op](x, dim, keepdim), [shape],

@@ -8,7 +8,7 @@ time it is taken. No recursion, so a 100,000-node chain is fine."""
 from heapq import heappop, heappush
 
 from . import anomaly
-from .function import _FREED, forbid_double_backward
+from .function import _FREED, _as_array, forbid_double_backward
 from .grad_mode import set_grad_enabled
 
 Tensor = None  # set once by chainrule.tensor
@@ -31,7 +31,7 @@ def backward(outputs, grad_outputs, retain_graph=None, create_graph=False, input
                 "requires_grad=True (and not under no_grad).")
         node = out.grad_fn
         if node is None:
-            _add_leaf(leaf_grads, out, g)
+            _add_leaf(leaf_grads, out, g, _add_recorded)
             continue
         slot = pending.get(node)
         if slot is None:
@@ -45,6 +45,7 @@ def backward(outputs, grad_outputs, retain_graph=None, create_graph=False, input
         runs, captured, wanted_leaves = _plan(pending, inputs)
         reach = runs | captured.keys()
 
+    add = _add_recorded if create_graph else _add_arrays
     with set_grad_enabled(create_graph):
         while heap:
             node = heappop(heap)[1]
@@ -62,17 +63,17 @@ def backward(outputs, grad_outputs, retain_graph=None, create_graph=False, input
                 in_grads = _call_backward(node, grads, create_graph)
             if type(in_grads) is not tuple:
                 in_grads = _as_tuple(in_grads)
-            if len(in_grads) > len(node.next_edges):
+            if len(in_grads) > len(node._targets):
                 raise _too_many(node, in_grads)
-            for edge, g in zip(node.next_edges, in_grads):
-                if edge is None or g is None:
+            for target, meta, g in zip(node._targets, node._edge_meta, in_grads):
+                if target is None or g is None:
                     continue
-                target, index, shape, dtype = edge
+                index, shape, dtype = meta
                 if type(g) is not Tensor or g.array.shape != shape or g.array.dtype != dtype:
                     g = _fit(g, shape, dtype, node)
                 if index is None:  # a leaf: summed here, accumulated into .grad at the end
                     if wanted_leaves is None or id(target) in wanted_leaves:
-                        _add_leaf(leaf_grads, target, g)
+                        _add_leaf(leaf_grads, target, g, add)
                     continue
                 if reach is not None and target not in reach:
                     continue
@@ -80,7 +81,7 @@ def backward(outputs, grad_outputs, retain_graph=None, create_graph=False, input
                 if slot is None:
                     slot = pending[target] = [None] * len(target._outputs_meta)
                     heappush(heap, (-target._seq, target))
-                slot[index] = g if slot[index] is None else slot[index] + g
+                slot[index] = g if slot[index] is None else add(slot[index], g)
             if not retain_graph:
                 node._saved = _FREED
 
@@ -114,7 +115,7 @@ def _as_tuple(grads):
 
 def _too_many(node, in_grads):
     return RuntimeError(f"{node.name}.backward returned {len(in_grads)} gradients, but the op "
-                        f"has {len(node.next_edges)} inputs")
+                        f"has {len(node._targets)} inputs")
 
 
 def _fit(g, shape, dtype, node):
@@ -131,12 +132,22 @@ def _fit(g, shape, dtype, node):
     return g
 
 
-def _add_leaf(leaf_grads, leaf, g):
+def _add_recorded(a, b):
+    return a + b
+
+
+def _add_arrays(a, b):
+    """Sums two gradients of the same shape and dtype (the edge made them so), without the
+    bookkeeping of an op: nothing is recorded when create_graph is False."""
+    return Tensor._make(_as_array(a.array + b.array), False, None, 0)
+
+
+def _add_leaf(leaf_grads, leaf, g, add):
     entry = leaf_grads.get(id(leaf))
     if entry is None:
         leaf_grads[id(leaf)] = [leaf, g]
     else:
-        entry[1] = entry[1] + g
+        entry[1] = add(entry[1], g)
 
 
 def _plan(pending, inputs):
@@ -152,15 +163,15 @@ def _plan(pending, inputs):
         if node in leads:
             stack.pop()
             continue
-        parents = [e[0] for e in node.next_edges
-                   if e is not None and e[1] is not None and e[0] not in leads]
+        edges = [e for e in node.next_edges if e is not None]
+        parents = [e[0] for e in edges if e[1] is not None and e[0] not in leads]
         if parents:
             stack.extend(parents)
             continue
         stack.pop()
         leads[node] = any(
             (id(e[0]) in wanted_leaves) if e[1] is None else (leads[e[0]] or e[0] in captured)
-            for e in node.next_edges if e is not None)
+            for e in edges)
     return {n for n, up in leads.items() if up}, captured, wanted_leaves
 
 

@@ -5,7 +5,9 @@ A node holds what the engine needs to walk back through it:
 - `next_edges`: one entry per positional input, None where no gradient is needed, else
   `(target, index, shape, dtype)`: the node that made the input and which of its outputs it is,
   or, for a leaf, the leaf Tensor itself with index None; shape and dtype are the input's, so
-  that the engine can sum a broadcast gradient back and cast it at the edge;
+  that the engine can sum a broadcast gradient back and cast it at the edge. (Stored as two
+  tuples, `_targets` and `_edge_meta`, so that a long graph holds fewer objects that Python's
+  garbage collector must scan again and again: the metadata tuples hold no references.)
 - `_saved`: what `save_for_backward` kept, with version counters to catch in-place changes;
 - `_seq`: creation order. A node is always made after every node it depends on, so walking
   nodes from the highest `_seq` down is a reverse topological order.
@@ -48,8 +50,9 @@ class Function:
     differentiable_backward = True  # False for once_differentiable fast paths
 
     # node state, filled by apply (class defaults keep unrecorded calls cheap)
-    next_edges = ()
     needs_input_grad = ()
+    _targets = ()           # per input: the node (or leaf) its gradient goes to, or None
+    _edge_meta = ()         # per input: (output index or None for a leaf, shape, dtype), or None
     _saved = None           # tuple: input Tensors, _SavedOutputs, constants; or _FREED
     _saved_versions = ()    # the version of each saved Tensor when it was saved
     _to_save = ()
@@ -100,6 +103,12 @@ class Function:
         return tuple(out)
 
     @property
+    def next_edges(self):
+        """Per input: None, or (target, index, shape, dtype) (see the module docstring)."""
+        return tuple(None if t is None else (t,) + m for t, m in zip(self._targets,
+                                                                     self._edge_meta))
+
+    @property
     def name(self):
         return type(self).__name__
 
@@ -119,46 +128,51 @@ class Function:
         # costs a function call), edges built inline, one output handled without lists.
         ctx = cls()
         grad_on = _state.enabled
-        raw, needs, edges = [], [], []
+        raw, needs, targets, metas = [], [], [], []
         for a in args:
             if isinstance(a, Tensor):
                 raw.append(a.array)
-                if grad_on and a.requires_grad:
+                if grad_on and a.requires_grad:  # an edge of the graph
                     needs.append(True)
-                    node, array = a.grad_fn, a.array
-                    edges.append((a, None, array.shape, array.dtype) if node is None
-                                 else (node, a._out_index, array.shape, array.dtype))
+                    array = a.array
+                    if a.grad_fn is None:
+                        targets.append(a)
+                        metas.append((None, array.shape, array.dtype))
+                    else:
+                        targets.append(a.grad_fn)
+                        metas.append((a._out_index, array.shape, array.dtype))
                     continue
             else:
                 raw.append(a)
             needs.append(False)
-            edges.append(None)
+            targets.append(None)
+            metas.append(None)
         if cls.on_arrays:
             out = cls.forward(ctx, *raw, **kwargs)
         else:
             with no_grad():
                 out = cls.forward(ctx, *args, **kwargs)
-        outs = out if type(out) is tuple else (out,)
+        single = type(out) is not tuple
+        outs = (out,) if single else out
         if anomaly._enabled:
             anomaly.check_forward(cls.__name__, args, outs)
         if True in needs:
-            wrapped = ctx._record(args, needs, edges, outs)
-            return wrapped[0] if outs is not out else tuple(wrapped)
-        if outs is not out:
-            wrapped = tuple(Tensor._make(_as_array(o), False, None, 0) for o in outs)
-        else:
+            wrapped = ctx._record(args, needs, (tuple(targets), tuple(metas)), outs)
+        elif single:
             wrapped = (Tensor._make(out if type(out) is _ndarray else _as_array(out),
                                     False, None, 0),)
-        if cls.is_view:  # nothing recorded, but the memory is still shared
+        else:
+            wrapped = tuple(Tensor._make(_as_array(o), False, None, 0) for o in outs)
+        if cls.is_view and not wrapped[0].requires_grad:  # not recorded, but still shared memory
             wrapped[0]._version_box = args[0]._version_box
-        return wrapped[0] if outs is not out else wrapped
+        return wrapped[0] if single else tuple(wrapped)
 
     def _record(self, args, needs, edges, outs):
         """Makes this call a node of the graph: edges to the inputs, outputs pointing back to it,
         and the saved values resolved to the Tensors they belong to."""
         self._seq = _next_seq()
         self.needs_input_grad = tuple(needs)
-        self.next_edges = tuple(edges)
+        self._targets, self._edge_meta = edges
         nondiff = self._non_differentiable
         if len(outs) == 1 and not nondiff:  # the common case, without the loop below
             array = _as_array(outs[0])

@@ -32,7 +32,7 @@ ACTIVATIONS = RELUS + tuple(SQUASHING) + ("LeakyReLU", "ELU", "GELU", "SiLU", "S
 @dataclass
 class Flag:
     kind: str      # vanishing, exploding, not-finite, large-updates, dead-relu, saturated
-    layer: str     # where it shows ("" for the whole network)
+    layer: str     # where it shows: a layer, or an activation module
     advice: str    # a plain sentence: what is happening, and what to try
 
     def __str__(self):
@@ -69,9 +69,10 @@ class GradientFlow:
         return self
 
     def detach(self):
+        """Removes the hooks (the callback does this when training ends)."""
         for hook in self._hooks:
             hook.remove()
-        self._hooks, self._outputs = [], {}
+        self._model, self._hooks, self._outputs = None, [], {}
 
     def record(self, model, step=None):
         """Call after backward(), before the optimizer step: notes every layer's gradient and

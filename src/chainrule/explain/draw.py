@@ -146,10 +146,8 @@ def _gradients(graph):
 
 
 def _small(a):
-    if a is None:
-        return None
-    a = np.asarray(a)
-    return (number(a.item(), 4) if a.ndim == 0 else number(a, 4)) if a.size <= SMALL else None
+    """4 significant digits of a small tensor; None for a big one (or none)."""
+    return None if a is None or np.size(a) > SMALL else number(a, 4)
 
 
 def _with_values(lines, value, grad):

@@ -1,10 +1,12 @@
 """What the explain tools print: a document of headings, prose, formulas and tables, rendered as
 terminal text or as Markdown from the same blocks."""
+import textwrap
 from dataclasses import dataclass, field
 
 import numpy as np
 
 DIGITS = 9  # significant digits: enough to check every step by hand
+WIDTH = 100  # prose is wrapped to this many columns in the terminal
 
 
 def number(x, digits=DIGITS):
@@ -54,10 +56,12 @@ def _cells(table):
 
 
 def _text(doc):
-    out = [doc.title, "=" * len(doc.title)] + doc.intro
+    out = [doc.title, "=" * len(doc.title)] + [textwrap.fill(line, WIDTH) for line in doc.intro]
     for section in doc.sections:
         out += ["", section.heading, "-" * len(section.heading)]
-        for block in section.blocks:
+        for i, block in enumerate(section.blocks):
+            if i:
+                out.append("")
             if isinstance(block, Table):
                 cells = _cells(block)
                 widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
@@ -67,7 +71,7 @@ def _text(doc):
             elif isinstance(block, Formula):
                 out += ["  " + line for line in block.lines]
             else:
-                out.append(block)
+                out.append(textwrap.fill(block, WIDTH))
     return "\n".join(out) + "\n"
 
 

@@ -95,9 +95,7 @@ def _show(a, shape):
     if a is None:
         return "(not kept)" if shape is not None else "-"
     a = np.asarray(a)
-    if a.size <= SMALL:
-        return number(a) if a.ndim else number(a.item())
-    return f"{a.shape} tensor, mean {number(a.mean(), 4)}"
+    return number(a) if a.size <= SMALL else f"{a.shape} tensor, mean {number(a.mean(), 4)}"
 
 
 def trace(loss, names=None, check=True):

@@ -244,33 +244,23 @@ def worked_example(settings=None):
 
     # the same gradients, as the engine computes them for the weights
     by_grad = [g.numpy() for g in autograd.grad(f.total, [net.W1, net.W2], retain_graph=True)]
+    dE_dout_h_engine = jacobian(f.total, f.out_h)[0]
     f.total.backward()
     by_backward = [net.W1.grad.numpy(), net.W2.grad.numpy()]
 
-    weights = []
+    lr = s.learning_rate
+    output_weights, chain_W2 = _layer(n_hidden * n_in, "output", net.W2, hid, outs, dE_dout_o,
+                                      dout_dnet_o, dnet_o_dW2, lr)
     dE_dnet_o = dE_dout_o * dout_dnet_o
-    chain_W2 = np.zeros((n_out, n_hidden))
-    for k in range(n_out):
-        for j in range(n_hidden):
-            factors = {f"dE/dout_{outs[k]}": dE_dout_o[k], f"dout_{outs[k]}/dnet_{outs[k]}":
-                       dout_dnet_o[k], f"dnet_{outs[k]}/dw": dnet_o_dW2[k, k, j]}
-            chain_W2[k, j] = np.prod(list(factors.values()))
-            weights.append(_weight(n_hidden * n_in + k * n_hidden + j, "output", hid[j],
-                                   outs[k], net.W2, (k, j), factors, chain_W2[k, j], s))
     paths = [Path(hid[j], outs[k], float(dE_dnet_o[k]), float(dnet_o_dout_h[k, j]),
                   float(dE_dnet_o[k] * dnet_o_dout_h[k, j]))
              for j in range(n_hidden) for k in range(n_out)]
     dE_dout_h = dE_dnet_o @ dnet_o_dout_h  # the sum over the paths through the outputs
-    chain_W1 = np.zeros((n_hidden, n_in))
-    for j in range(n_hidden):
-        for i in range(n_in):
-            factors = {f"dE/dout_{hid[j]}": dE_dout_h[j], f"dout_{hid[j]}/dnet_{hid[j]}":
-                       dout_dnet_h[j], f"dnet_{hid[j]}/dw": dnet_h_dW1[j, j, i]}
-            chain_W1[j, i] = np.prod(list(factors.values()))
-            weights.append(_weight(j * n_in + i, "hidden", ins[i], hid[j], net.W1, (j, i),
-                                   factors, chain_W1[j, i], s))
-    weights.sort(key=lambda w: int(w.name[1:]))
-    checks = _agree([chain_W1, chain_W2], by_backward, by_grad)
+    hidden_weights, chain_W1 = _layer(0, "hidden", net.W1, ins, hid, dE_dout_h, dout_dnet_h,
+                                      dnet_h_dW1, lr)
+    checks = _agree({"backward": ([chain_W1, chain_W2], by_backward),
+                     "grad": ([chain_W1, chain_W2], by_grad),
+                     "dE_dout_h": ([dE_dout_h], [dE_dout_h_engine])})
 
     hidden = _units(hid, net.W1.numpy(), s.inputs, net.b1.numpy(), f.net_h, f.out_h)
     output = _units(outs, net.W2.numpy(), f.out_h.numpy(), net.b2.numpy(), f.net_o, f.out_o)
@@ -280,7 +270,7 @@ def worked_example(settings=None):
     after_update = net.error()
     for _ in range(s.steps):
         net.step()
-    return Worked(s, hidden, output, errors, total, weights, paths,
+    return Worked(s, hidden, output, errors, total, hidden_weights + output_weights, paths,
                   [float(v) for v in dE_dout_h], after_update, net.error(), checks)
 
 
@@ -288,12 +278,23 @@ def _names(prefix, n):
     return [f"{prefix}{k + 1}" for k in range(n)]
 
 
-def _weight(number_, layer, source, target, W, index, factors, gradient, s):
-    value = float(W.numpy()[index])
-    return WeightStep(f"w{number_ + 1}", layer, source, target, value,
-                      [{"name": k, "value": float(v)} for k, v in factors.items()],
-                      float(gradient),
-                      value - s.learning_rate * float(gradient))
+def _layer(first, layer, W, sources, targets, dE_dout, dout_dnet, dnet_dW, lr):
+    """The weights of one layer, each with its three factors, numbered from w{first + 1} row by
+    row; and the matrix of the factors' products."""
+    chain = np.zeros(W.shape)
+    weights = []
+    for k, target in enumerate(targets):
+        for j, source in enumerate(sources):
+            factors = {f"dE/dout_{target}": dE_dout[k],
+                       f"dout_{target}/dnet_{target}": dout_dnet[k],
+                       f"dnet_{target}/dw": dnet_dW[k, k, j]}
+            chain[k, j] = np.prod(list(factors.values()))
+            value = float(W.numpy()[k, j])
+            weights.append(WeightStep(
+                f"w{first + k * len(sources) + j + 1}", layer, source, target, value,
+                [{"name": n, "value": float(v)} for n, v in factors.items()],
+                float(chain[k, j]), value - lr * float(chain[k, j])))
+    return weights, chain
 
 
 def _units(names, W, inputs, bias, net, out):
@@ -302,75 +303,81 @@ def _units(names, W, inputs, bias, net, out):
                  float(net[k]), float(out[k])) for k, name in enumerate(names)]
 
 
-def _agree(chain, by_backward, by_grad):
-    """The products of the factors must be the gradients the engine gives, both ways."""
-    gaps = {"backward": max(float(np.max(np.abs(c - b))) for c, b in zip(chain, by_backward)),
-            "grad": max(float(np.max(np.abs(c - g))) for c, g in zip(chain, by_grad))}
-    scale = max(float(np.max(np.abs(b))) for b in by_backward) or 1.0
-    for how, gap in gaps.items():
-        if gap > 1e-12 * scale + 1e-15:
-            raise RuntimeError(f"explain: the chain-rule products differ from the gradients of "
-                               f"{how} by {gap:.3g}; please report this")
+def _agree(pairs):
+    """The products of the factors must be what the engine gives, every way it is asked."""
+    gaps = {}
+    for how, (mine, engine) in pairs.items():
+        gaps[how] = max(float(np.max(np.abs(a - b))) for a, b in zip(mine, engine))
+        scale = max(float(np.max(np.abs(b))) for b in engine) or 1.0
+        if gaps[how] > 1e-12 * scale + 1e-15:
+            raise RuntimeError(f"explain: the chain-rule products differ from the engine's "
+                               f"{how} by {gaps[how]:.3g}; please report this")
     return {f"max_gap_to_{how}": gap for how, gap in gaps.items()}
 
 
 # ---- the story, as a document ----------------------------------------------------------------
 def _document(w):
     s = w.settings
-    act = ACTIVATIONS[s.activation][1]
-    act_out = ACTIVATIONS[s.output_activation][1]
-    units = f"{act} units" if s.activation == s.output_activation else \
-        f"hidden units {act}, output units {act_out}"
-    loss_text = LOSSES[s.loss][1]
-    n = "-".join(str(k) for k in s.sizes)
-    intro = [f"A {n} network: {units}; error E = sum over outputs of {loss_text}; learning rate "
-             f"{number(s.learning_rate)}; biases fixed. Every number below comes from "
-             "chainrule's engine, shown with 9 significant digits."]
+    act, act_out = ACTIVATIONS[s.activation][1], ACTIVATIONS[s.output_activation][1]
+    units = f"{s.activation} units" if s.activation == s.output_activation else \
+        f"{s.activation} hidden units and {s.output_activation} outputs"
+    intro = [f"A {'-'.join(map(str, s.sizes))} network: {units}; error E = sum over outputs of "
+             f"{LOSSES[s.loss][1]}; learning rate {number(s.learning_rate)}; biases fixed. Every "
+             "number below comes from chainrule's engine, shown with 9 significant digits."]
+    return Document("Backpropagation, one step worked out", intro, [
+        Section("1. Forward pass", [_forward_table(w.hidden, act),
+                                    _forward_table(w.outputs, act_out)]),
+        Section("2. Error", [_error_table(w)]),
+        Section("3. Output weights: dE/dw = dE/dout x dout/dnet x dnet/dw",
+                [_weight_table(w, "output", "dE/dout")]),
+        Section("4. Hidden weights: dE/dout sums the paths through the outputs", [
+            "A hidden unit reaches E through every output unit; each path uses the output "
+            "weight from before the update.",
+            _paths_formula(w), _weight_table(w, "hidden", "dE/dout (sum of paths)")]),
+        Section("5. After the update", [_after_table(w)])])
 
-    def forward_rows(units_):
-        return [[u.name, " + ".join(f"{number(a)} x {number(b)}" for a, b in u.terms)
-                 + f" + {number(u.bias)}", number(u.net), number(u.out)] for u in units_]
-    forward = Section("1. Forward pass", [
-        Table(["unit", "net = sum of weight x input + bias", "net", f"out = {act}"],
-              forward_rows(w.hidden)),
-        Table(["unit", "net = sum of weight x input + bias", "net", f"out = {act_out}"],
-              forward_rows(w.outputs))])
 
-    error_rows = [[u.name, number(t), number(u.out), number(e)]
-                  for u, t, e in zip(w.outputs, s.targets, w.errors)]
-    error_rows.append(["total E", "", "", number(w.total_error)])
-    errors = Section("2. Error", [Table(["output", "target", "out", f"E = {loss_text}"],
-                                        error_rows)])
+def _forward_table(units, activation):
+    return Table(["unit", "net = sum of weight x input + bias", "net", f"out = {activation}"],
+                 [[u.name, " + ".join(f"{_factor(a)} x {_factor(b)}" for a, b in u.terms)
+                   + f" + {_factor(u.bias)}", number(u.net), number(u.out)] for u in units])
 
-    def weight_table(layer, first):
-        rows = [[f"{x.name} ({x.source} -> {x.target})", number(x.value)]
-                + [number(f["value"]) for f in x.factors]
-                + [number(x.gradient), number(x.updated)]
-                for x in w.weights if x.layer == layer]
-        return Table(["weight", "w", first, "dout/dnet", "dnet/dw = input", "dE/dw = product",
-                      f"new w = w - {number(s.learning_rate)} x dE/dw"], rows)
 
-    out_section = Section("3. Output weights: dE/dw = dE/dout x dout/dnet x dnet/dw", [
-        weight_table("output", "dE/dout")])
+def _error_table(w):
+    rows = [[u.name, number(t), number(u.out), number(e)]
+            for u, t, e in zip(w.outputs, w.settings.targets, w.errors)]
+    return Table(["output", "target", "out", f"E = {LOSSES[w.settings.loss][1]}"],
+                 rows + [["total E", "", "", number(w.total_error)]])
 
-    path_lines = []
-    for h, total in zip(sorted({p.hidden for p in w.paths}, key=lambda n: int(n[1:])),
-                        w.dE_dout_h):
+
+def _weight_table(w, layer, first):
+    rows = [[f"{x.name} ({x.source} -> {x.target})", number(x.value)]
+            + [number(f["value"]) for f in x.factors] + [number(x.gradient), number(x.updated)]
+            for x in w.weights if x.layer == layer]
+    return Table(["weight", "w", first, "dout/dnet", "dnet/dw = input", "dE/dw = product",
+                  f"new w = w - {number(w.settings.learning_rate)} x dE/dw"], rows)
+
+
+def _paths_formula(w):
+    lines = []
+    for unit, total in zip(w.hidden, w.dE_dout_h):
+        h = unit.name
         mine = [p for p in w.paths if p.hidden == h]
-        path_lines.append(f"dE/dout_{h} = " + " + ".join(
+        lines.append(f"dE/dout_{h} = " + " + ".join(
             f"dE/dnet_{p.output} x dnet_{p.output}/dout_{h}" for p in mine))
-        path_lines.append(" " * len(f"dE/dout_{h}") + " = " + " + ".join(
-            f"{number(p.dE_dnet_o)} x {number(p.dnet_o_dout_h)}" for p in mine)
+        lines.append(" " * len(f"dE/dout_{h}") + " = " + " + ".join(
+            f"{_factor(p.dE_dnet_o)} x {_factor(p.dnet_o_dout_h)}" for p in mine)
             + f" = {number(total)}")
-    hidden_section = Section("4. Hidden weights: dE/dout sums the paths through the outputs", [
-        "A hidden unit reaches E through every output unit; each path uses the output weight "
-        "from before the update.",
-        Formula(path_lines), weight_table("hidden", "dE/dout (sum of paths)")])
+    return Formula(lines)
 
-    after = Section("5. After the update", [Table(
-        ["", "total error"],
-        [["before", number(w.total_error)], ["after this step", number(w.error_after_update)],
-         [f"after {s.steps} more steps ({s.steps + 1} in all)",
-          number(w.error_after_steps)]])])
-    return Document("Backpropagation, one step worked out", intro,
-                    [forward, errors, out_section, hidden_section, after])
+
+def _factor(x):
+    """A number inside a sum of products: negative ones in parentheses."""
+    return f"({number(x)})" if x < 0 else number(x)
+
+
+def _after_table(w):
+    steps = w.settings.steps
+    return Table(["", "total error"], [
+        ["before", number(w.total_error)], ["after this step", number(w.error_after_update)],
+        [f"after {steps} more steps ({steps + 1} in all)", number(w.error_after_steps)]])

@@ -162,7 +162,8 @@ class Extreme(Op):
     among ties (NaN counts as equal to a NaN result)."""
 
     def forward(ctx, x, axes, keepdim, largest):
-        y = (x.max if largest else x.min)(axis=axes, keepdims=True)
+        # asarray: on a 0-d x NumPy returns a scalar, which save_for_backward keeps as a number
+        y = array_module(x).asarray((x.max if largest else x.min)(axis=axes, keepdims=True))
         ctx.axes = axes
         ctx.save_for_backward(x, y)
         return _squeezed(y, axes, keepdim)
