@@ -26,8 +26,6 @@ import numpy as np
 import torch
 
 import chainrule as cr
-import chainrule.nn  # noqa: F401  (cr.nn)
-import chainrule.optim  # noqa: F401  (cr.optim)
 
 
 def layer_step(make, shape, input_grad, inner):

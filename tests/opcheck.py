@@ -10,7 +10,6 @@ import torch
 
 import chainrule as cr
 
-torch.set_default_dtype(torch.float64)
 
 
 def sample(shape, rng, low=-2.0, high=2.0, away_from=None):

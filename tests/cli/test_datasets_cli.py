@@ -16,11 +16,11 @@ def data_dir():
 
 
 def chainrule(*args, env=None, cwd=None):
-    """Runs `python -m chainrule.cli ARGS` with only the given data variables set."""
+    """Runs `python -m chainrule datasets ARGS` with only the given data variables set."""
     full_env = {k: v for k, v in os.environ.items()
                 if k not in ("CHAINRULE_DATA", "CHAINRULE_DATA_MIRROR", "XDG_CACHE_HOME")}
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "chainrule.cli", "datasets", *map(str, args)],
+    return subprocess.run([sys.executable, "-m", "chainrule", "datasets", *map(str, args)],
                           capture_output=True, text=True, env=full_env, cwd=cwd, timeout=120)
 
 

@@ -23,7 +23,7 @@ def test_default_train_reaches_97_percent_on_digits(tmp_path):
     for name in ("metrics.jsonl", "checkpoint.safetensors", "model.safetensors", "curves.png",
                  "confusion.png"):
         assert (out / name).stat().st_size > 0, name
-    epochs = [json.loads(line)["epoch"] for line in (out / "metrics.jsonl").read_text().split()]
+    epochs = [json.loads(line)["epoch"] for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert epochs == list(range(1, metrics["epochs"] + 1))
 
     evaluated = chainrule("evaluate", str(out / "model.safetensors"), "--json", cwd=tmp_path)

@@ -6,7 +6,6 @@ import pytest
 import torch
 
 import chainrule as cr
-import chainrule.nn as nn
 
 torch.set_default_dtype(torch.float64)
 

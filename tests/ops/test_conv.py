@@ -5,7 +5,6 @@ import pytest
 import torch
 
 import chainrule as cr
-import chainrule.nn  # noqa: F401  (cr.nn, until chainrule imports it itself)
 from opcheck import check_op
 
 
@@ -131,6 +130,23 @@ def test_unfold_and_fold():
              [(2, 2, 4, 5)])
     check_op(functional("fold", output_size=(4, 5), kernel_size=(2, 3), padding=1,
                         stride=(1, 2)), [(2, 12, 15)])
+
+
+@pytest.mark.parametrize("name,shapes,kwargs", [
+    ("conv2d", [(1, 2, 4, 4), (2, 2, 2, 2), (2,)], dict(stride=2, padding=1)),
+    ("conv2d", [(2, 2, 3, 3), (2, 1, 2, 2)], dict(groups=2, dilation=2, padding=1)),
+    ("conv1d", [(2, 2, 5), (3, 2, 2), (3,)], dict(padding="same")),
+    ("conv_transpose2d", [(1, 2, 3, 3), (2, 2, 2, 2), (2,)], dict(stride=2, output_padding=1)),
+    ("max_pool2d", [(1, 2, 5, 5)], dict(kernel_size=2, stride=1, padding=1)),
+    ("avg_pool2d", [(1, 2, 5, 5)], dict(kernel_size=3, stride=2, padding=1, ceil_mode=True,
+                                        count_include_pad=False)),
+    ("adaptive_avg_pool2d", [(1, 2, 5, 4)], dict(output_size=(2, 3))),
+    ("unfold", [(1, 2, 4, 4)], dict(kernel_size=2, stride=2)),
+])
+def test_finite_differences_on_tiny_shapes(name, shapes, kwargs):
+    """Every array at most 64 elements, so that check_op runs gradcheck as well."""
+    assert all(np.prod(s) <= 64 for s in shapes)
+    check_op(functional(name, **kwargs), shapes)
 
 
 def test_fold_is_the_adjoint_of_unfold():

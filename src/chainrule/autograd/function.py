@@ -125,28 +125,16 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         # The hot path of every op, so written plainly: loops rather than comprehensions (each
-        # costs a function call), edges built inline, one output handled without lists.
+        # costs a function call here), and one output handled without building lists.
         ctx = cls()
-        grad_on = _state.enabled
-        raw, needs, targets, metas = [], [], [], []
+        raw, record = [], False
         for a in args:
             if isinstance(a, Tensor):
                 raw.append(a.array)
-                if grad_on and a.requires_grad:  # an edge of the graph
-                    needs.append(True)
-                    array = a.array
-                    if a.grad_fn is None:
-                        targets.append(a)
-                        metas.append((None, array.shape, array.dtype))
-                    else:
-                        targets.append(a.grad_fn)
-                        metas.append((a._out_index, array.shape, array.dtype))
-                    continue
+                if a.requires_grad:
+                    record = True
             else:
                 raw.append(a)
-            needs.append(False)
-            targets.append(None)
-            metas.append(None)
         if cls.on_arrays:
             out = cls.forward(ctx, *raw, **kwargs)
         else:
@@ -156,8 +144,8 @@ class Function:
         outs = (out,) if single else out
         if anomaly._enabled:
             anomaly.check_forward(cls.__name__, args, outs)
-        if True in needs:
-            wrapped = ctx._record(args, needs, (tuple(targets), tuple(metas)), outs)
+        if record and _state.enabled:
+            wrapped = ctx._record(args, outs)
         elif single:
             wrapped = (Tensor._make(out if type(out) is _ndarray else _as_array(out),
                                     False, None, 0),)
@@ -167,12 +155,27 @@ class Function:
             wrapped[0]._version_box = args[0]._version_box
         return wrapped[0] if single else tuple(wrapped)
 
-    def _record(self, args, needs, edges, outs):
+    def _record(self, args, outs):
         """Makes this call a node of the graph: edges to the inputs, outputs pointing back to it,
         and the saved values resolved to the Tensors they belong to."""
         self._seq = _next_seq()
+        needs, targets, metas = [], [], []
+        for a in args:
+            if isinstance(a, Tensor) and a.requires_grad:
+                needs.append(True)
+                array = a.array
+                if a.grad_fn is None:
+                    targets.append(a)
+                    metas.append((None, array.shape, array.dtype))
+                else:
+                    targets.append(a.grad_fn)
+                    metas.append((a._out_index, array.shape, array.dtype))
+            else:
+                needs.append(False)
+                targets.append(None)
+                metas.append(None)
         self.needs_input_grad = tuple(needs)
-        self._targets, self._edge_meta = edges
+        self._targets, self._edge_meta = tuple(targets), tuple(metas)
         nondiff = self._non_differentiable
         if len(outs) == 1 and not nondiff:  # the common case, without the loop below
             array = _as_array(outs[0])

@@ -447,8 +447,10 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         input.ndim - 2))
     if probabilities:
         if target.shape != input.shape:
-            raise ValueError(f"{name}: class probabilities must have the input's shape "
-                             f"{input.shape}, got {target.shape}")
+            raise ValueError(f"{name}: a floating-point target is read as class "
+                             f"probabilities, which must have the input's shape {input.shape}, "
+                             f"got {target.shape}; class indices need an integer target "
+                             "(target.long())")
         if label_smoothing:
             target = target * (1 - label_smoothing) + label_smoothing / n_classes
         terms = logp * target if class_weights is None else logp * target * class_weights

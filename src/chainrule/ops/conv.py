@@ -1,9 +1,11 @@
 """Convolution and pooling: one machinery, im2col through a strided view.
 
 A `Window` says how a kernel slides over the spatial dims (kernel, stride, padding, dilation).
-`Unfold` copies every window of an input into columns, shape (N, C, *kernel, *out): one gather
-through `as_strided`, no Python loop over pixels. A convolution is then one batched matrix
-product of the weights with those columns. `Fold` (col2im) is unfold's adjoint: it adds columns
+`Unfold` copies every window of an input into columns, laid out (C, *kernel, N, *out): one
+gather through `as_strided`, no Python loop over pixels. A convolution is then one matrix
+product (per group) of the weights (C_out, C * kernel) with those columns (C * kernel, N * out),
+large enough for BLAS to use every core; its output comes out channel-major, (C_out, N, *out),
+and is handed on as an (N, C_out, *out) view. `Fold` (col2im) is unfold's adjoint: it adds columns
 back onto an image with one strided add per kernel offset. Each of the two is the other's
 derivative, so convolution, transposed convolution and average pooling, written as unfold/fold
 plus matmul, get gradients of every order for free. Max pooling is one more op whose backward is
@@ -62,23 +64,30 @@ class Window:
                                                   for (lo, _), s in zip(self.padding, size))
 
     def unfold(self, x, fill=0, out=None):
-        """im2col: every window of x, copied into contiguous columns (N, C, *kernel, *out).
+        """im2col: every window of x, copied into contiguous columns (C, *kernel, N, *out).
         `out` may ask for fewer windows than fit (fold's adjoint, after output_padding)."""
-        size = x.shape[2:]
+        xp, size = array_module(x), x.shape[2:]
         if any(lo or hi for lo, hi in self.padding):
-            padded = array_module(x).full(x.shape[:2] + self.padded(size), fill, x.dtype)
+            padded = xp.full(x.shape[:2] + self.padded(size), fill, x.dtype)
             padded[self.inside(size)] = x
         else:
             padded = x
-        return array_module(x).ascontiguousarray(self.view(padded, out or self.out_size(size)))
+        view = self.view(padded, out or self.out_size(size))
+        n = len(size)
+        return xp.ascontiguousarray(view.transpose(
+            (1,) + tuple(range(2, 2 + n)) + (0,) + tuple(range(2 + n, 2 + 2 * n))))
 
     def fold(self, cols, size):
-        """col2im, unfold's adjoint: adds each column back where its window lies. Windows that
-        do not overlap are written in one assignment; otherwise one strided add per kernel
-        offset (a loop over the kernel, never over pixels)."""
+        """col2im, unfold's adjoint: adds each column (C, *kernel, N, *out) back where its
+        window lies, onto an (N, C, *size) image (stored channel-major). Windows that do not
+        overlap are written in one assignment; otherwise one strided add per kernel offset (a
+        loop over the kernel, never over pixels)."""
         n = len(size)
         out = cols.shape[2 + n:]
-        padded = array_module(cols).zeros(cols.shape[:2] + self.padded(size), cols.dtype)
+        cols = cols.transpose((n + 1, 0) + tuple(range(1, n + 1)) +
+                              tuple(range(n + 2, 2 * n + 2)))  # (N, C, *kernel, *out)
+        padded = array_module(cols).zeros((cols.shape[1], cols.shape[0]) + self.padded(size),
+                                          cols.dtype).swapaxes(0, 1)
         view = self.view(padded, out)
         if all(k == 1 or o == 1 or s >= span
                for k, o, s, span in zip(self.kernel, out, self.stride, self.spans())):
@@ -91,7 +100,7 @@ class Window:
 
 
 class Unfold(Op):
-    """(N, C, *size) -> (N, C, *kernel, *out): every window as a column."""
+    """(N, C, *size) -> (C, *kernel, N, *out): every window as a column."""
 
     def forward(ctx, x, window, out=None):
         ctx.window, ctx.size = window, x.shape[2:]
@@ -102,7 +111,7 @@ class Unfold(Op):
 
 
 class Fold(Op):
-    """(N, C, *kernel, *out) -> (N, C, *size): columns added back onto an image."""
+    """(C, *kernel, N, *out) -> (N, C, *size): columns added back onto an image."""
 
     def forward(ctx, cols, window, size):
         ctx.window, ctx.out = window, cols.shape[2 + len(size):]
@@ -129,13 +138,18 @@ def _batched(name, x, n):
         return x, True
     if x.ndim == n + 1:
         return unsqueeze(x, 0), False
-    dims = ("L",) if n == 1 else ("H", "W") if n == 2 else tuple(f"D{i}" for i in range(n))
+    dims = ("L",) if n == 1 else ("H", "W")
     raise ValueError(f"{name}: expected an input of shape (N, C, {', '.join(dims)}) or "
                      f"(C, {', '.join(dims)}), got {x.shape}")
 
 
 def _restored(y, batched):
     return y if batched else squeeze(y, 0)
+
+
+def _swap01(x):
+    """(A, B, ...) -> (B, A, ...): between batch-major and channel-major, as a view."""
+    return permute(x, (1, 0) + tuple(range(2, x.ndim)))
 
 
 def _check_floats(name, x, *others):
@@ -178,8 +192,8 @@ def _conv_padding(name, padding, kernel, stride, dilation):
 
 # ---- convolution ------------------------------------------------------------------------------
 def _convolution(name, x, weight, bias, stride, padding, dilation, groups, n):
-    """y[n, o] = sum over c, k of w[o, c, k] * window_k(x[n, c]) + b[o]: one batched matmul of
-    the weights (G, O/G, C/G * k) with the columns (N, G, C/G * k, L)."""
+    """y[n, o] = sum over c, k of w[o, c, k] * window_k(x[n, c]) + b[o]: one matmul (per
+    group) of the weights (G, O/G, C/G * k) with the columns (G, C/G * k, N * L)."""
     x, batched = _batched(name, x, n)
     _check_floats(name, x, weight, bias)
     if weight.ndim != n + 2:
@@ -197,9 +211,9 @@ def _convolution(name, x, weight, bias, stride, padding, dilation, groups, n):
     window = Window(kernel, stride, _conv_padding(name, padding, kernel, stride, dilation),
                     dilation)
     out = _check_fits(name, window, x.shape[2:])
-    cols = reshape(Unfold.apply(x, window), (x.shape[0], groups, -1, math.prod(out)))
-    y = matmul(reshape(weight, (groups, out_ch // groups, -1)), cols)  # (N, G, O/G, L)
-    y = reshape(y, (x.shape[0], out_ch) + out)
+    cols = reshape(Unfold.apply(x, window), (groups, -1, x.shape[0] * math.prod(out)))
+    y = matmul(reshape(weight, (groups, out_ch // groups, -1)), cols)  # (G, O/G, N * L)
+    y = _swap01(reshape(y, (out_ch, x.shape[0]) + out))
     if bias is not None:
         y = y + reshape(bias, (out_ch,) + (1,) * n)
     return _restored(y, batched)
@@ -246,8 +260,9 @@ def _transposed(name, x, weight, bias, stride, padding, output_padding, groups, 
                          f"{pads}")
     window = Window(kernel, stride, tuple((p, p) for p in pads), dilation)
     w = transpose(reshape(weight, (groups, in_ch // groups, -1)), -1, -2)  # (G, O/G * k, C/G)
-    cols = matmul(w, reshape(x, (x.shape[0], groups, in_ch // groups, math.prod(size_in))))
-    y = Fold.apply(reshape(cols, (x.shape[0], out_ch) + kernel + size_in), window, size)
+    rows = reshape(_swap01(x), (groups, in_ch // groups, -1))  # (G, C/G, N * L)
+    cols = reshape(matmul(w, rows), (out_ch,) + kernel + (x.shape[0],) + size_in)
+    y = Fold.apply(cols, window, size)
     if bias is not None:
         y = y + reshape(bias, (out_ch,) + (1,) * n)
     return _restored(y, batched)
@@ -273,8 +288,8 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     x, batched = _batched("unfold", input, 2)
     window = _simple_window("unfold", kernel_size, stride, padding, dilation)
     out = _check_fits("unfold", window, x.shape[2:])
-    cols = reshape(Unfold.apply(x, window), (x.shape[0], -1, math.prod(out)))
-    return _restored(cols, batched)
+    cols = reshape(Unfold.apply(x, window), (-1, x.shape[0], math.prod(out)))
+    return _restored(_swap01(cols), batched)
 
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
@@ -287,7 +302,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     if cols.ndim != 3 or cols.shape[1] % k or cols.shape[2] != math.prod(out):
         raise ValueError(f"fold: expected input of shape (N, C * {k}, {math.prod(out)}) for "
                          f"kernel {window.kernel} and output size {size}, got {input.shape}")
-    cols = reshape(cols, (cols.shape[0], cols.shape[1] // k) + window.kernel + out)
+    cols = reshape(_swap01(cols), (cols.shape[1] // k,) + window.kernel + (cols.shape[0],) + out)
     return _restored(Fold.apply(cols, window, size), batched)
 
 
@@ -309,9 +324,9 @@ def _pool_window(name, x, kernel_size, stride, padding, dilation, ceil_mode, n):
     window = Window(kernel, stride, tuple((p, p) for p in pads), dilation)
     _check_fits(name, window, x.shape[2:])
     if ceil_mode:
-        window.padding = tuple((p, p + _ceil_extra(i, p, span, s))
-                               for i, p, span, s in zip(x.shape[2:], pads, window.spans(),
-                                                        stride))
+        extra = [_ceil_extra(i, p, span, s)
+                 for i, p, span, s in zip(x.shape[2:], pads, window.spans(), stride)]
+        window = Window(kernel, stride, tuple((p, p + e) for p, e in zip(pads, extra)), dilation)
     return window, pads
 
 
@@ -333,21 +348,22 @@ class MaxPool(Op):
     def forward(ctx, x, window, with_indices):
         cols = window.unfold(x, fill=-np.inf)
         ctx.window, ctx.size = window, x.shape[2:]
-        ctx.cols = cols.reshape(cols.shape[:2] + (-1,) + cols.shape[2 + len(ctx.size):])
-        ctx.y = ctx.cols.max(axis=2)  # (N, C, *out), windows flattened on axis 2
+        ctx.cols = cols.reshape((cols.shape[0], -1) + cols.shape[1 + len(ctx.size):])
+        ctx.y = ctx.cols.max(axis=1)  # (C, N, *out), windows flattened on axis 1
         if not with_indices:
-            return ctx.y
-        indices = _flat_indices(_first_max(ctx.cols, ctx.y), window, ctx.size)
+            return ctx.y.swapaxes(0, 1)
+        indices = _flat_indices(_first_max(ctx.cols, ctx.y).swapaxes(0, 1), window, ctx.size)
         ctx.mark_non_differentiable(indices)
-        return ctx.y, indices
+        return ctx.y.swapaxes(0, 1), indices
 
     def backward(ctx, g, _=None):
         xp = array_module(ctx.y)
-        arg = xp.expand_dims(_first_max(ctx.cols, ctx.y), 2)
-        offsets = xp.arange(ctx.cols.shape[2], dtype=arg.dtype).reshape((-1,) + (1,) * (
-            arg.ndim - 3))
-        hit = _constant(arg == offsets, g.dtype)  # (N, C, prod(kernel), *out), one-hot
-        cols = reshape(hit * unsqueeze(g, 2), g.shape[:2] + ctx.window.kernel + g.shape[2:])
+        arg = xp.expand_dims(_first_max(ctx.cols, ctx.y), 1)
+        offsets = xp.arange(ctx.cols.shape[1], dtype=arg.dtype).reshape((-1,) + (1,) * (
+            arg.ndim - 2))
+        hit = _constant(arg == offsets, g.dtype)  # (C, prod(kernel), N, *out), one-hot
+        cols = reshape(hit * unsqueeze(_swap01(g), 1),
+                       (g.shape[1],) + ctx.window.kernel + (g.shape[0],) + g.shape[2:])
         return Fold.apply(cols, ctx.window, ctx.size)
 
 
@@ -355,10 +371,10 @@ def _first_max(cols, y):
     """Where in each (flattened) window its first maximum lies: one pass per kernel offset,
     from the last, so that the first match wins."""
     xp = array_module(y)
-    last = cols.shape[2] - 1
+    last = cols.shape[1] - 1
     arg = xp.full(y.shape, last, np.int32)
     for k in range(last - 1, -1, -1):
-        arg = xp.where(cols[:, :, k] == y, np.int32(k), arg)
+        arg = xp.where(cols[:, k] == y, np.int32(k), arg)
     return arg
 
 
@@ -406,7 +422,7 @@ def _avg_pool(name, x, kernel_size, stride, padding, ceil_mode, count_include_pa
     x, batched = _batched(name, x, n)
     _check_floats(name, x)
     window, pads = _pool_window(name, x, kernel_size, stride, padding, 1, ceil_mode, n)
-    total = sum_(Unfold.apply(x, window), tuple(range(2, 2 + n)))
+    total = _swap01(sum_(Unfold.apply(x, window), tuple(range(1, 1 + n))))
     if divisor_override:
         return _restored(total / divisor_override, batched)
     return _restored(total / _constant(_window_counts(x, window, pads, count_include_pad)),
