@@ -10,10 +10,18 @@ work of recording the graph and walking it back, per op.
     python bench/overhead.py                 # the table
     python bench/overhead.py --profile chain # cProfile of chainrule's side of one case
 
-Each figure is the median CPU time of `--repeats` runs, after one untimed warm-up run."""
+Each figure is the median CPU time of `--repeats` runs, after one untimed warm-up run; the two
+libraries run in turn and must agree on the result first.
+
+The last column repeats the comparison after `gc.freeze()`: chainrule's graph is made of Python
+objects, so a long graph triggers full passes of Python's garbage collector, and each pass also
+scans every object alive at the time. Running both libraries in one process puts PyTorch's own
+~150,000 import-time objects in that heap, which a chainrule program would not carry; freezing
+the heap as it is after the imports leaves the collector only the objects each run makes."""
 import argparse
 import cProfile
 import gc
+import platform
 import statistics
 import time
 
@@ -115,12 +123,16 @@ def main():
             raise SystemExit(f"{name}: chainrule gives {ours}, PyTorch {theirs}")
 
     print(f"chainrule {cr.__version__} vs PyTorch {torch.__version__} on the CPU "
-          f"({torch.get_num_threads()} thread), NumPy {np.__version__}; median CPU time of "
-          f"{args.repeats} runs\n")
-    print(f"{'case':<48} {'chainrule':>11} {'PyTorch':>11} {'ratio':>7}")
+          f"({torch.get_num_threads()} thread), NumPy {np.__version__}, Python "
+          f"{platform.python_version()}; median CPU time of {args.repeats} runs\n")
+    print(f"{'case':<48} {'chainrule':>11} {'PyTorch':>11} {'ratio':>7} {'frozen heap':>12}")
     for name, make in cases(args).items():
         ours, theirs = median_times([make(cr), make(torch)], args.repeats)
-        print(f"{name:<48} {ours * 1e3:>8.1f} ms {theirs * 1e3:>8.1f} ms {ours / theirs:>6.2f}x")
+        gc.freeze()  # see the module docstring
+        frozen = median_times([make(cr), make(torch)], args.repeats)
+        gc.unfreeze()
+        print(f"{name:<48} {ours * 1e3:>8.1f} ms {theirs * 1e3:>8.1f} ms {ours / theirs:>6.2f}x "
+              f"{frozen[0] / frozen[1]:>11.2f}x")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import numpy as np
 
 from .autograd import engine, function
 from .autograd.grad_mode import _state
-from .backend import array_module, device_of, dtypes, to_device, Device
+from .backend import Device, array_module, device_of, dtypes, require_cupy, to_device
 
 _new = object.__new__
 
@@ -36,15 +36,8 @@ class Tensor:
     @staticmethod
     def _make(array, requires_grad, grad_fn, out_index):
         """The inner constructor (no checks, no copy): `array` is a NumPy or CuPy array."""
-        t = _new(Tensor)  # _init written out: this runs for every op
-        t.array = array
-        t.requires_grad = requires_grad
-        t.grad = None
-        t.grad_fn = grad_fn if requires_grad else None
-        t._out_index = out_index
-        t._vbox = None
-        t._retains_grad = False
-        t._hooks = None
+        t = _new(Tensor)
+        t._init(array, requires_grad, grad_fn if requires_grad else None, out_index)
         return t
 
     @classmethod
@@ -54,7 +47,8 @@ class Tensor:
 
     @staticmethod
     def zeros_for(shape, dtype, array_type):
-        xp = np if array_type is np.ndarray else array_module(array_type(0))
+        """Zeros like a node output described by its (shape, dtype, array type)."""
+        xp = np if array_type is np.ndarray else require_cupy()
         return Tensor._make(xp.zeros(shape, dtype), False, None, 0)
 
     # ---- properties --------------------------------------------------------------------------
@@ -80,10 +74,13 @@ class Tensor:
 
     @property
     def _version_box(self):
-        """[version]: bumped by every in-place change, shared with views and detach()ed copies
-        (they share memory), so that a node can tell that a tensor it saved has changed."""
+        """[version]: bumped by every in-place change and shared by every Tensor of the same
+        memory (views, detach()ed copies), so that a node can tell that a tensor it saved has
+        changed since. Made when first needed; a computed tensor's lives at its node (one per
+        output), where the node's saved entries find it."""
         if self._vbox is None:
-            self._vbox = [0]
+            node = self.grad_fn
+            self._vbox = [0] if node is None else node._output_box(self._out_index)
         return self._vbox
 
     @_version_box.setter
@@ -92,7 +89,10 @@ class Tensor:
 
     @property
     def _version(self):
-        return 0 if self._vbox is None else self._vbox[0]
+        box = self._vbox
+        if box is None and self.grad_fn is not None:
+            box = self.grad_fn._output_box(self._out_index, create=False)
+        return 0 if box is None else box[0]
 
     @property
     def T(self):
@@ -184,6 +184,8 @@ class Tensor:
         return t
 
     def detach_(self):
+        """Cuts this tensor from the graph in place: it becomes a leaf that needs no grad."""
+        self._vbox = self._version_box  # a computed tensor's counter lives at its node: keep it
         self.grad_fn, self.requires_grad = None, False
         return self
 
@@ -255,8 +257,9 @@ class Tensor:
         try:
             getattr(xp, ufunc_name)(self.array, value, out=self.array, casting="same_kind")
         except (TypeError, ValueError) as e:
-            raise type(e)(f"in-place {ufunc_name}: cannot write the result into this tensor of "
-                          f"dtype {self.dtype} and shape {self.shape}: {e}") from None
+            kind = TypeError if isinstance(e, TypeError) else ValueError
+            raise kind(f"in-place {ufunc_name}: cannot write the result into this tensor of "
+                       f"dtype {self.dtype} and shape {self.shape}: {e}") from None
         self._bump()
         return self
 
@@ -291,23 +294,23 @@ class Tensor:
                 "recorded in the graph. Build the result with cr.where, cr.cat or index ops "
                 "instead, or assign under `with cr.no_grad():`")
         self._check_inplace("__setitem__")
-        self.array[ops.indexing.as_index(key, self.shape)] = value.array if isinstance(value, Tensor) else value
+        self.array[ops.indexing.as_index(key, self.shape)] = _raw(value)
         self._bump()
 
     @property
     def data(self):
-        """The values cut from the graph (like detach()); assigning replaces them in place of
-        the graph's knowledge, as PyTorch's `.data` does: prefer no_grad and in-place ops."""
+        """The values cut from the graph, like detach(). Assigning `t.data = other` swaps in
+        other's array (as in PyTorch); a graph that saved the old values will notice."""
         return self.detach()
 
     @data.setter
     def data(self, value):
-        self.array = value.array if isinstance(value, Tensor) else value
+        self.array = _raw(value)
         self._bump()
 
     def copy_(self, src):
         self._check_inplace("copy_")
-        self.array[...] = src.array if isinstance(src, Tensor) else src
+        self.array[...] = _raw(src)
         self._bump()
         return self
 
@@ -324,7 +327,7 @@ class Tensor:
     def to(self, *args, dtype=None, device=None, **kwargs):
         """`t.to(cr.float64)`, `t.to("cuda")`, `t.to("cpu", cr.float16)`: differentiable."""
         for a in args:
-            if isinstance(a, (str, Device)):
+            if _is_device(a):
                 device = a
             elif isinstance(a, Tensor):
                 dtype, device = a.dtype, a.device
@@ -398,6 +401,11 @@ class Tensor:
         elif self.requires_grad:
             extras.append("requires_grad=True")
         return "tensor(" + ", ".join([body] + extras) + ")"
+
+
+def _is_device(spec):
+    return isinstance(spec, Device) or isinstance(spec, str) and \
+        spec.partition(":")[0] in ("cpu", "cuda")
 
 
 def _raw(value):

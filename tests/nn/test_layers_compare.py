@@ -7,8 +7,6 @@ import torch
 
 import chainrule as cr
 
-torch.set_default_dtype(torch.float64)
-
 
 def twins(make):
     """`make(m)` builds the layer from either framework's nn (m = chainrule or torch); ours gets

@@ -196,14 +196,14 @@ def test_kl_div_with_zero_target_probabilities():
 
 # ---- the loss layers --------------------------------------------------------------------------
 @pytest.mark.parametrize("make,target", [
-    (lambda m: m.nn.CrossEntropyLoss(weight=m.tensor([1.0, 2.0, 0.5]), ignore_index=0,
+    (lambda m: m.nn.CrossEntropyLoss(weight=m.tensor(np.array([1.0, 2.0, 0.5])), ignore_index=0,
                                      label_smoothing=0.1), classes(6, 3)),
-    (lambda m: m.nn.NLLLoss(weight=m.tensor([1.0, 2.0, 0.5]), reduction="sum"), classes(6, 3)),
+    (lambda m: m.nn.NLLLoss(weight=m.tensor(np.array([1.0, 2.0, 0.5])), reduction="sum"), classes(6, 3)),
     (lambda m: m.nn.MSELoss(reduction="sum"), None),
     (lambda m: m.nn.L1Loss(), None),
     (lambda m: m.nn.HuberLoss(delta=0.3), None),
     (lambda m: m.nn.SmoothL1Loss(beta=0.5, reduction="none"), None),
-    (lambda m: m.nn.BCEWithLogitsLoss(pos_weight=m.tensor([2.0, 1.0, 0.5])), None),
+    (lambda m: m.nn.BCEWithLogitsLoss(pos_weight=m.tensor(np.array([2.0, 1.0, 0.5]))), None),
     (lambda m: m.nn.KLDivLoss(reduction="batchmean", log_target=True), None),
 ])
 def test_loss_layers_match_torch(make, target):

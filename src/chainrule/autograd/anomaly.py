@@ -1,5 +1,9 @@
-"""Anomaly mode: names the first op whose forward or backward makes NaN or Inf, and the user's
-line that created it."""
+"""Anomaly mode: names the first op whose forward or backward makes NaN or Inf, the shapes it
+was given, and the user's line that created it.
+
+    with cr.autograd.detect_anomaly():
+        loss = model(x)       # each op notes the line that made it (slower: for debugging)
+        loss.backward()"""
 import functools
 import linecache
 import os
@@ -8,11 +12,12 @@ import sys
 from ..backend import array_module
 
 _enabled = False
+_in_backward = None  # the node whose backward is running, while anomaly mode is on
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 class detect_anomaly:
-    """`with cr.autograd.detect_anomaly(): loss.backward()` (or as a decorator)."""
+    """A context manager (or decorator) that turns anomaly mode on."""
 
     def __init__(self, check_nan=True):
         self.check_nan = check_nan
@@ -49,6 +54,48 @@ def user_frame():
     return f"{frame.f_code.co_filename}:{frame.f_lineno}: {line}"
 
 
+def running_backward_of(node):
+    """`with running_backward_of(node):` attributes NaN made by the ops inside node's backward
+    to node."""
+    return _Backward(node)
+
+
+class _Backward:
+    def __init__(self, node):
+        self.node = node
+
+    def __enter__(self):
+        global _in_backward
+        self.prev, _in_backward = _in_backward, self.node
+
+    def __exit__(self, *exc):
+        global _in_backward
+        _in_backward = self.prev
+
+
+def check_forward(name, inputs, outputs):
+    if not any(_bad(getattr(o, "array", o)) for o in outputs):
+        return
+    if _in_backward is not None:  # an op inside a node's backward
+        raise _backward_error(_in_backward, f" (in {name}, on inputs of shapes {_shapes(inputs)})")
+    raise FloatingPointError(
+        f"anomaly: {name} produced NaN or Inf in its forward output (inputs of shapes "
+        f"{_shapes(inputs)}), at {user_frame()}")
+
+
+def check_backward(node, grads):
+    if any(g is not None and _bad(g.array) for g in grads):
+        raise _backward_error(node, "")
+
+
+def _backward_error(node, detail):
+    shapes = ", ".join(str(tuple(e[2])) for e in node.next_edges if e is not None)
+    where = node._trace or "<unknown: run the forward inside detect_anomaly() to see where>"
+    return FloatingPointError(
+        f"anomaly: the backward of {node.name} produced NaN or Inf{detail}; the op took inputs "
+        f"of shapes {shapes} and was created at {where}")
+
+
 def _bad(array):
     if not hasattr(array, "dtype") or array.dtype.kind != "f":
         return False
@@ -56,22 +103,4 @@ def _bad(array):
 
 
 def _shapes(values):
-    return ", ".join(str(tuple(getattr(v, "shape", ()))) for v in values if hasattr(v, "shape"))
-
-
-def check_forward(name, inputs, outputs):
-    for o in outputs:
-        arr = getattr(o, "array", o)
-        if _bad(arr):
-            raise FloatingPointError(
-                f"anomaly: {name} produced NaN or Inf in its forward output (inputs of shapes "
-                f"{_shapes(inputs)}), at {user_frame()}")
-
-
-def check_backward(node, grads):
-    for g in grads:
-        if g is not None and _bad(g.array):
-            shapes = ", ".join(str(m[2]) for m in node.next_edges if m is not None)
-            raise FloatingPointError(
-                f"anomaly: the backward of {node.name} returned NaN or Inf (inputs of shapes "
-                f"{shapes}); the op was created at {node._trace}")
+    return ", ".join(str(tuple(v.shape)) for v in values if hasattr(v, "shape"))

@@ -97,16 +97,22 @@ def _call_backward(node, grads, create_graph):
     if len(grads) > 1:  # an output nothing used gets zeros, as PyTorch gives
         grads = [Tensor.zeros_for(*node._outputs_meta[i]) if g is None else g
                  for i, g in enumerate(grads)]
+    if anomaly._enabled:
+        with anomaly.running_backward_of(node):
+            in_grads = _run_backward(node, grads, create_graph)
+        anomaly.check_backward(node, in_grads)
+        return in_grads
+    return _run_backward(node, grads, create_graph)
+
+
+def _run_backward(node, grads, create_graph):
+    """A once_differentiable backward runs unrecorded; under create_graph its gradients are
+    marked so that differentiating them raises."""
     if create_graph and not node.differentiable_backward:
         with set_grad_enabled(False):
             in_grads = _as_tuple(type(node).backward(node, *grads))
-        in_grads = tuple(g if g is None else forbid_double_backward(node.name, g)
-                         for g in in_grads)
-    else:
-        in_grads = _as_tuple(type(node).backward(node, *grads))
-    if anomaly._enabled:
-        anomaly.check_backward(node, in_grads)
-    return in_grads
+        return forbid_double_backward(node, grads, in_grads)
+    return _as_tuple(type(node).backward(node, *grads))
 
 
 def _as_tuple(grads):
@@ -196,10 +202,10 @@ def _accumulate(leaf, g, create_graph):
         new = hook(g)
         if new is not None:
             g = new
-    if create_graph:
-        leaf.grad = g if leaf.grad is None else leaf.grad + g
+    if leaf.grad is None:
+        leaf.grad = g if create_graph else _owned(g)
     else:
-        leaf.grad = _owned(g) if leaf.grad is None else leaf.grad.detach() + g.detach()
+        leaf.grad = leaf.grad + g  # recorded only when create_graph (the mode set by backward)
 
 
 def _owned(g):

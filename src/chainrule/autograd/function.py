@@ -8,7 +8,8 @@ A node holds what the engine needs to walk back through it:
   that the engine can sum a broadcast gradient back and cast it at the edge. (Stored as two
   tuples, `_targets` and `_edge_meta`, so that a long graph holds fewer objects that Python's
   garbage collector must scan again and again: the metadata tuples hold no references.)
-- `_saved`: what `save_for_backward` kept, with version counters to catch in-place changes;
+- `_saved`: what `save_for_backward` kept, as plain data (see `_saved_entry`), with the versions
+  it had, to catch in-place changes;
 - `_seq`: creation order. A node is always made after every node it depends on, so walking
   nodes from the highest `_seq` down is a reverse topological order.
 Outputs are not held (that would be a reference cycle): only the arrays saved for backward."""
@@ -21,8 +22,9 @@ from .grad_mode import _state, no_grad
 
 Tensor = None  # set once by chainrule.tensor, the one place where the layers meet
 _next_seq = itertools.count().__next__
-_FREED = object()
-_ndarray = np.ndarray  # `_saved` of a node after backward() released its saved arrays
+_FREED = object()  # `_saved` of a node after backward() released its saved arrays
+_ndarray = np.ndarray
+_PLAIN = (bool, int, float, tuple, str)  # saved values kept as they are
 
 
 class Function:
@@ -53,8 +55,8 @@ class Function:
     needs_input_grad = ()
     _targets = ()           # per input: the node (or leaf) its gradient goes to, or None
     _edge_meta = ()         # per input: (output index or None for a leaf, shape, dtype), or None
-    _saved = None           # tuple: input Tensors, _SavedOutputs, constants; or _FREED
-    _saved_versions = ()    # the version of each saved Tensor when it was saved
+    _saved = None           # tuple of saved entries (see _saved_entry), or _FREED
+    _boxes = None           # output index -> version counter, made when first needed
     _to_save = ()
     _observers = None
     _non_differentiable = ()
@@ -91,16 +93,49 @@ class Function:
             raise RuntimeError(
                 f"{self.name}: its saved values were freed by an earlier backward(). To walk the "
                 "same graph twice, pass retain_graph=True to the first backward() or grad() call.")
-        if saved is None:
-            return ()
         out = []
-        for value, version in zip(saved, self._saved_versions):
-            if type(value) is _SavedOutput:
-                value = value.unpack(self)
-            elif isinstance(value, Tensor) and value._version != version:
-                raise _changed_in_place(self, value.shape, version, value._version)
+        for kind, value, box, version, index in saved or ():
+            if kind == "value":
+                out.append(value)
+                continue
+            if kind == "leaf":  # the node holds the leaf itself, as the target of an edge
+                value = self._targets[index]
+                box = value._vbox
+            elif kind == "input":  # rebuilt around the array, pointing where the original did
+                node = self._targets[index]
+                if node is not None:
+                    out_index = self._edge_meta[index][0]
+                    if box is None and node._boxes is not None:  # made after the save
+                        box = node._output_box(out_index, create=False)
+                    value = Tensor._make(value, True, node, out_index)
+                else:
+                    value = Tensor._make(value, False, None, 0)
+            elif kind == "output":
+                if box is None and self._boxes is not None:
+                    box = self._output_box(index, create=False)
+                value = Tensor._make(value, True, self, index)
+            else:  # an array made in forward
+                value = Tensor._make(value, False, None, 0)
+            if box is not None:
+                if box[0] != version:
+                    raise _changed_in_place(self, value.shape, version, box[0])
+                value._vbox = box
             out.append(value)
         return tuple(out)
+
+    def _output_box(self, index, create=True):
+        """The version counter of output `index`: one per output of a node, shared by every
+        Tensor of that output (the output itself, those saved_tensors rebuilds, detach()ed
+        copies, views), so that saved entries can find it without holding a Tensor."""
+        boxes = self._boxes
+        if boxes is None:
+            if not create:
+                return None
+            boxes = self._boxes = {}
+        box = boxes.get(index)
+        if box is None and create:
+            box = boxes[index] = [0]
+        return box
 
     @property
     def next_edges(self):
@@ -117,7 +152,9 @@ class Function:
         """Bytes of array memory this node keeps alive for its backward."""
         if self._saved is None or self._saved is _FREED:
             return 0
-        return sum(getattr(getattr(v, "array", v), "nbytes", 0) for v in self._saved)
+        arrays = [self._targets[index].array if kind == "leaf" else value
+                  for kind, value, _, _, index in self._saved if kind != "value"]
+        return sum(a.nbytes for a in arrays)
 
     def __repr__(self):
         return f"<{self.name} node>"
@@ -155,30 +192,32 @@ class Function:
             wrapped[0]._version_box = args[0]._version_box
         return wrapped[0] if single else tuple(wrapped)
 
+    def _connect(self, inputs):
+        """Numbers this node and makes its edges: one per input, to where its gradient goes."""
+        self._seq = _next_seq()
+        if len(inputs) == 1 and inputs[0].requires_grad:  # a unary op: no lists needed
+            target, meta = _edge(inputs[0])
+            self._targets, self._edge_meta, self.needs_input_grad = (target,), (meta,), (True,)
+            return
+        needs, targets, metas = [], [], []
+        for a in inputs:
+            needed = isinstance(a, Tensor) and a.requires_grad
+            target, meta = _edge(a) if needed else (None, None)
+            needs.append(needed)
+            targets.append(target)
+            metas.append(meta)
+        self.needs_input_grad = tuple(needs)
+        self._targets, self._edge_meta = tuple(targets), tuple(metas)
+
     def _record(self, args, outs):
         """Makes this call a node of the graph: edges to the inputs, outputs pointing back to it,
         and the saved values resolved to the Tensors they belong to."""
-        self._seq = _next_seq()
-        needs, targets, metas = [], [], []
-        for a in args:
-            if isinstance(a, Tensor) and a.requires_grad:
-                needs.append(True)
-                array = a.array
-                if a.grad_fn is None:
-                    targets.append(a)
-                    metas.append((None, array.shape, array.dtype))
-                else:
-                    targets.append(a.grad_fn)
-                    metas.append((a._out_index, array.shape, array.dtype))
-            else:
-                needs.append(False)
-                targets.append(None)
-                metas.append(None)
-        self.needs_input_grad = tuple(needs)
-        self._targets, self._edge_meta = tuple(targets), tuple(metas)
+        self._connect(args)
         nondiff = self._non_differentiable
         if len(outs) == 1 and not nondiff:  # the common case, without the loop below
-            array = _as_array(outs[0])
+            array = outs[0]
+            if type(array) is not _ndarray:
+                array = _as_array(array)
             wrapped = [Tensor._make(array, True, self, 0)]
             self._outputs_meta = ((array.shape, array.dtype, type(array)),)
         else:
@@ -190,13 +229,15 @@ class Function:
             self._outputs_meta = tuple(meta)
         if self.is_view:
             wrapped[0]._version_box = args[0]._version_box
-        if self._to_save:
-            saved, versions = [], []
-            for value in self._to_save:
-                value = _resolve_saved(value, args, outs, wrapped)
-                saved.append(value)
-                versions.append(value._version if isinstance(value, Tensor) else 0)
-            self._saved, self._saved_versions = tuple(saved), tuple(versions)
+        to_save = self._to_save
+        if to_save:
+            if len(to_save) == 1:
+                self._saved = (_saved_entry(to_save[0], args, outs, wrapped),)
+            else:
+                saved = []
+                for value in to_save:
+                    saved.append(_saved_entry(value, args, outs, wrapped))
+                self._saved = tuple(saved)
             self._to_save = ()
         if anomaly._enabled:
             self._trace = anomaly.user_frame()
@@ -223,12 +264,17 @@ def once_differentiable(target):
 
 class OnceDifferentiableBackward(Function):
     """Stands in the graph for a gradient that a once_differentiable op computed while
-    create_graph=True: differentiating that gradient raises, naming the op."""
+    create_graph=True: differentiating that gradient raises, naming the op. Its edges are those
+    the gradient depends on (the op's inputs and the gradient that came in), so that a walk
+    towards any of them reaches it."""
 
-    def __init__(self, op_name, array):
-        self.op_name = op_name
-        self._seq = _next_seq()
-        self._outputs_meta = ((array.shape, array.dtype, type(array)),)
+    def __init__(self, op, grad_in, grad_out):
+        self.op_name = op.name
+        self._connect(grad_in)  # then the op's own edges in front
+        self._targets, self._edge_meta = (op._targets + self._targets,
+                                          op._edge_meta + self._edge_meta)
+        self.needs_input_grad = op.needs_input_grad + self.needs_input_grad
+        self._outputs_meta = ((grad_out.shape, grad_out.dtype, type(grad_out.array)),)
 
     def backward(self, grad):
         raise RuntimeError(
@@ -237,9 +283,21 @@ class OnceDifferentiableBackward(Function):
             "for with create_graph=True). Use an op built from differentiable Tensor ops instead.")
 
 
-def forbid_double_backward(op_name, grad):
-    """`grad` as a tensor whose own gradient raises (see OnceDifferentiableBackward)."""
-    return Tensor._make(grad.array, True, OnceDifferentiableBackward(op_name, grad.array), 0)
+def forbid_double_backward(op, grads_in, grads_out):
+    """The gradients a once_differentiable op returned, each as a tensor whose own gradient
+    raises (see OnceDifferentiableBackward)."""
+    return tuple(None if g is None else
+                 Tensor._make(g.array, True, OnceDifferentiableBackward(op, grads_in, g), 0)
+                 for g in grads_out)
+
+
+def _edge(tensor):
+    """(target, (index, shape, dtype)): where the gradient of `tensor` goes (see the module
+    docstring)."""
+    array = tensor.array
+    if tensor.grad_fn is None:
+        return tensor, (None, array.shape, array.dtype)
+    return tensor.grad_fn, (tensor._out_index, array.shape, array.dtype)
 
 
 def _is_in(value, group):
@@ -258,36 +316,36 @@ def _as_array(value):
     return value
 
 
-def _resolve_saved(value, args, outs, wrapped):
-    """A saved value matched to the op's inputs (kept as the input Tensor) and outputs (kept as a
-    _SavedOutput, since holding the output Tensor would make a reference cycle), so that backward
-    sees them as the Tensors of the graph (double backward needs that)."""
-    for a in args:
-        if value is a or (isinstance(a, Tensor) and value is a.array):
-            return a
+def _saved_entry(value, args, outs, wrapped):
+    """One saved value as plain data, holding no Tensor (that would keep Tensors alive, and add
+    objects that Python's garbage collector scans again and again in a long graph):
+    (kind, array or value, version counter, version at save time, input or output index).
+    saved_tensors rebuilds Tensors around the arrays, pointing where the originals pointed, so
+    that double backward sees the same graph. Kinds:
+      "leaf"    input `index`, a leaf that requires grad (the node holds it as an edge target);
+      "input"   input `index`, its array (the counter of a non-leaf lives at its node);
+      "output"  output `index` of this node;
+      "array"   an array made in forward;  "value": anything else (None, a number, a shape)."""
+    if value is None or type(value) in _PLAIN:
+        return ("value", value, None, 0, None)
+    for i, a in enumerate(args):
+        if isinstance(a, Tensor) and (value is a or value is a.array):
+            if a.grad_fn is not None:  # a computed tensor (see Tensor._version_box)
+                return ("input", a.array, a._vbox, a._version, i)
+            if a.requires_grad:
+                return ("leaf", None, None, a._version, i)
+            box = a._version_box
+            return ("input", a.array, box, box[0], i)
     for i, o in enumerate(outs):
         if value is o or value is wrapped[i].array:
-            return _SavedOutput(wrapped[i], i)
+            t = wrapped[i]
+            return ("output", t.array, t._vbox, t._version, i)
     if isinstance(value, Tensor):
-        return value.detach()
-    if hasattr(value, "shape") and not isinstance(value, np.generic):  # an array made in forward
-        return Tensor._make(value, False, None, 0)
-    return value  # None, a number, a shape...
-
-
-class _SavedOutput:
-    """An output saved for backward: its array, which output it is, and its version counter."""
-    __slots__ = ("array", "index", "box")
-
-    def __init__(self, tensor, index):
-        self.array, self.index, self.box = tensor.array, index, tensor._version_box
-
-    def unpack(self, node):
-        if self.box[0] != 0:
-            raise _changed_in_place(node, self.array.shape, 0, self.box[0])
-        t = Tensor._make(self.array, True, node, self.index)
-        t._version_box = self.box
-        return t
+        box = value._version_box
+        return ("array", value.array, box, box[0], None)
+    if hasattr(value, "shape") and not isinstance(value, np.generic):
+        return ("array", value, None, 0, None)
+    return ("value", value, None, 0, None)
 
 
 def _changed_in_place(node, shape, then, now):

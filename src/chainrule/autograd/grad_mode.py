@@ -1,4 +1,5 @@
-"""Grad modes: whether ops record the graph. Each works as a context manager and as a decorator."""
+"""Grad modes: whether ops record the graph. Each works as a context manager and as a decorator
+(`@cr.no_grad()` or `@cr.no_grad`). The mode is per thread, as in PyTorch."""
 import functools
 import threading
 
@@ -14,34 +15,14 @@ def is_grad_enabled():
     return _state.enabled
 
 
-class set_grad_enabled:
-    """`with set_grad_enabled(False): ...` or `@set_grad_enabled(False)`."""
-
-    def __init__(self, mode=True):
-        self.mode = bool(mode)
-        self.prev = _state.enabled
-        _state.enabled = self.mode  # like PyTorch, calling it as a function sets the mode now
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        _state.enabled = self.prev
-
-    def __call__(self, fn):
-        _state.enabled = self.prev  # used as a decorator: undo the eager set above
-        mode = self.mode
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with set_grad_enabled(mode):
-                return fn(*args, **kwargs)
-        return wrapper
-
-
 class _Mode:
-    """Base of no_grad/enable_grad: sets the mode on enter, restores it on exit."""
+    """Sets the mode on enter and restores the previous one on exit (also after an exception)."""
     mode = True
+
+    def __new__(cls, *args, **kwargs):
+        if len(args) == 1 and callable(args[0]) and not kwargs:  # used as @no_grad, bare
+            return cls()(args[0])
+        return super().__new__(cls)
 
     def __enter__(self):
         self.prev = _state.enabled
@@ -52,10 +33,15 @@ class _Mode:
         _state.enabled = self.prev
 
     def __call__(self, fn):
+        mode = self.mode
+
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with type(self)():
+            prev, _state.enabled = _state.enabled, mode
+            try:
                 return fn(*args, **kwargs)
+            finally:
+                _state.enabled = prev
         return wrapper
 
 
@@ -70,7 +56,28 @@ class enable_grad(_Mode):
 
 
 class inference_mode(_Mode):
-    """Like `no_grad` (chainrule has no cheaper mode to offer): `inference_mode(False)` is a no-op."""
+    """Like `no_grad` (chainrule has no cheaper mode to offer); `inference_mode(False)` leaves
+    recording on."""
 
     def __init__(self, mode=True):
         self.mode = not mode
+
+
+class set_grad_enabled(_Mode):
+    """`with set_grad_enabled(False): ...`, `@set_grad_enabled(False)`, or called on its own,
+    `set_grad_enabled(False)`, which sets the mode at once (as in PyTorch)."""
+
+    def __new__(cls, mode=True):
+        return object.__new__(cls)
+
+    def __init__(self, mode=True):
+        self.mode = bool(mode)
+        self.prev = _state.enabled
+        _state.enabled = self.mode
+
+    def __enter__(self):
+        return self  # the mode was set by __init__; __exit__ restores the one before it
+
+    def __call__(self, fn):
+        _state.enabled = self.prev  # used as a decorator: undo the setting done by __init__
+        return super().__call__(fn)

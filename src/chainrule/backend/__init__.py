@@ -2,3 +2,6 @@
 from . import dtypes
 from .device import Device, array_module, cpu, cupy, device_of, require_cupy, to_device
 from .random import generator, get_rng_state, manual_seed, set_rng_state
+
+__all__ = ["dtypes", "Device", "array_module", "cpu", "cupy", "device_of", "require_cupy",
+           "to_device", "generator", "get_rng_state", "manual_seed", "set_rng_state"]

@@ -32,7 +32,8 @@ def set_default_dtype(dtype):
 
 
 def as_dtype(dtype):
-    """Accepts chainrule/NumPy dtypes, their names ('float32', 'long') and Python's bool/int/float."""
+    """Accepts chainrule/NumPy dtypes, their names ('float32', 'long') and Python's bool, int and
+    float."""
     if dtype is None or isinstance(dtype, np.dtype):
         return dtype
     if dtype is builtins.float:
@@ -70,7 +71,8 @@ def result_type(*operands):
     """PyTorch's promotion: the highest category (bool < integer < float) wins; within it, dtypes of
     tensors with dimensions outrank 0-d tensors, which outrank Python scalars.
 
-    Each operand is a dtype with a rank: (dtype, 2) for an n-d array, (dtype, 1) for 0-d, or a scalar."""
+    Each operand is a dtype with a rank, (dtype, 2) for an n-d array and (dtype, 1) for a 0-d one,
+    or a Python scalar."""
     groups = {}
     for op in operands:
         if isinstance(op, tuple):

@@ -6,10 +6,10 @@ and the dataset files (found on disk, or downloaded once and checked).
     for images, labels in DataLoader(train, batch_size=64, shuffle=True): ...
 """
 from . import datasets, download, transforms
-from .dataset import ArrayDataset, Dataset, Subset, TensorDataset, random_split
+from .dataset import ArrayDataset, Dataset, ImageDataset, Subset, TensorDataset, random_split
 from .download import ChecksumError, DatasetNotFound
 from .loader import DataLoader, default_collate
 
-__all__ = ["Dataset", "ArrayDataset", "TensorDataset", "Subset", "random_split", "DataLoader",
+__all__ = ["Dataset", "ArrayDataset", "ImageDataset", "TensorDataset", "Subset", "random_split", "DataLoader",
            "default_collate", "datasets", "transforms", "download", "DatasetNotFound",
            "ChecksumError"]

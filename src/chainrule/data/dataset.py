@@ -50,6 +50,27 @@ class ArrayDataset(Dataset):
         return (x if self.transform is None else apply_batch(self.transform, x), *rest)
 
 
+class ImageDataset(ArrayDataset):
+    """Labelled images held in memory: `images` (N, C, H, W) uint8 and `labels` (N,) int64; the
+    transform (by default, to float32 in [0, 1]) applies to the images."""
+
+    def __init__(self, images, labels, train, transform):
+        self.train = train
+        super().__init__(images, labels, transform=transform)
+
+    @property
+    def images(self):
+        return self.arrays[0]
+
+    @property
+    def labels(self):
+        return self.arrays[1]
+
+    def __repr__(self):
+        split = "train" if self.train else "test"
+        return f"{type(self).__name__}({split}, {len(self)} images, transform={self.transform})"
+
+
 class TensorDataset(ArrayDataset):
     """`TensorDataset(inputs, targets)`: sample i is `(inputs[i], targets[i])`. Takes Tensors or
     arrays (Tensors are detached: a dataset holds data, not graph); samples are arrays."""

@@ -18,7 +18,7 @@ import numpy as np
 from ..autograd.function import Op
 from ..backend import array_module, dtypes
 from ..tensor import Tensor
-from .elementwise import _constant
+from .elementwise import _constant, scale_by
 from .linalg import matmul
 from .reduce import sum as sum_
 from .shape import permute, reshape, squeeze, transpose, unsqueeze
@@ -80,7 +80,7 @@ class Window:
     def fold(self, cols, size):
         """col2im, unfold's adjoint: adds each column (C, *kernel, N, *out) back where its
         window lies, onto an (N, C, *size) image (stored channel-major). Windows that do not
-        overlap are written in one assignment; otherwise one strided add per kernel offset (a
+        overlap are written by assignment, others added: one strided copy per kernel offset (a
         loop over the kernel, never over pixels)."""
         n = len(size)
         out = cols.shape[2 + n:]
@@ -89,13 +89,14 @@ class Window:
         padded = array_module(cols).zeros((cols.shape[1], cols.shape[0]) + self.padded(size),
                                           cols.dtype).swapaxes(0, 1)
         view = self.view(padded, out)
-        if all(k == 1 or o == 1 or s >= span
-               for k, o, s, span in zip(self.kernel, out, self.stride, self.spans())):
-            view[...] = cols
-        else:
-            for offset in itertools.product(*map(range, self.kernel)):
-                index = (slice(None), slice(None)) + offset
+        overlap = any(k > 1 and o > 1 and s < span
+                      for k, o, s, span in zip(self.kernel, out, self.stride, self.spans()))
+        for offset in itertools.product(*map(range, self.kernel)):
+            index = (slice(None), slice(None)) + offset
+            if overlap:
                 view[index] += cols[index]
+            else:
+                view[index] = cols[index]
         return padded[self.inside(size)]
 
 
@@ -352,30 +353,27 @@ class MaxPool(Op):
         ctx.y = ctx.cols.max(axis=1)  # (C, N, *out), windows flattened on axis 1
         if not with_indices:
             return ctx.y.swapaxes(0, 1)
-        indices = _flat_indices(_first_max(ctx.cols, ctx.y).swapaxes(0, 1), window, ctx.size)
+        arg = _first_max(ctx.cols, ctx.y).argmax(axis=1)
+        indices = _flat_indices(arg.swapaxes(0, 1), window, ctx.size)
         ctx.mark_non_differentiable(indices)
         return ctx.y.swapaxes(0, 1), indices
 
     def backward(ctx, g, _=None):
-        xp = array_module(ctx.y)
-        arg = xp.expand_dims(_first_max(ctx.cols, ctx.y), 1)
-        offsets = xp.arange(ctx.cols.shape[1], dtype=arg.dtype).reshape((-1,) + (1,) * (
-            arg.ndim - 2))
-        hit = _constant(arg == offsets, g.dtype)  # (C, prod(kernel), N, *out), one-hot
-        cols = reshape(hit * unsqueeze(_swap01(g), 1),
+        hits = _first_max(ctx.cols, ctx.y)  # (C, prod(kernel), N, *out), one-hot on axis 1
+        cols = reshape(scale_by(unsqueeze(_swap01(g), 1), hits),
                        (g.shape[1],) + ctx.window.kernel + (g.shape[0],) + g.shape[2:])
         return Fold.apply(cols, ctx.window, ctx.size)
 
 
 def _first_max(cols, y):
-    """Where in each (flattened) window its first maximum lies: one pass per kernel offset,
-    from the last, so that the first match wins."""
-    xp = array_module(y)
-    last = cols.shape[1] - 1
-    arg = xp.full(y.shape, last, np.int32)
-    for k in range(last - 1, -1, -1):
-        arg = xp.where(cols[:, k] == y, np.int32(k), arg)
-    return arg
+    """A one-hot mask along each (flattened) window, axis 1: True at the window's first
+    maximum only, so that ties send the gradient to one element. One pass per kernel offset."""
+    hits = cols == array_module(y).expand_dims(y, 1)
+    taken = hits[:, 0].copy()
+    for k in range(1, hits.shape[1]):
+        hits[:, k] &= ~taken
+        taken |= hits[:, k]
+    return hits
 
 
 def _flat_indices(arg, window, size):

@@ -1,7 +1,7 @@
 """Making tensors: from data, filled, ranges, and random draws from the seeded generator."""
 import numpy as np
 
-from ..backend import Device, array_module, cpu, dtypes, generator, to_device
+from ..backend import Device, cpu, dtypes, generator, to_device
 from ..tensor import Tensor
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange",
@@ -18,6 +18,8 @@ def as_array(data, dtype=None, device=None):
         array = data.array
     elif hasattr(data, "__cuda_array_interface__") or isinstance(data, np.ndarray):
         array = data
+    elif isinstance(data, np.generic):  # a NumPy scalar keeps its dtype, as in PyTorch
+        array = np.asarray(data)
     else:
         array = np.asarray(_unwrap(data))
         if array.dtype == object:

@@ -41,14 +41,15 @@ def mlp(inputs, hidden, outputs, act=nn.ReLU):
     return nn.Sequential(*layers)
 
 
-def cnn(input_shape, num_classes, act=nn.ReLU):
-    """conv(32) -> pool -> conv(64) -> pool -> 128 -> classes."""
-    channels, height, width = input_shape
+def cnn(input_shape, num_classes, act=nn.ReLU, channels=(32, 64)):
+    """conv(3x3, channels[0]) -> pool -> conv(3x3, channels[1]) -> pool -> 128 -> classes."""
+    c_in, height, width = input_shape
+    c1, c2 = channels
     side = (height // 4) * (width // 4)
     return nn.Sequential(
-        nn.Conv2d(channels, 32, 3, padding=1), act(), nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 3, padding=1), act(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(64 * side, 128), act(), nn.Linear(128, num_classes))
+        nn.Conv2d(c_in, c1, 3, padding=1), act(), nn.MaxPool2d(2),
+        nn.Conv2d(c1, c2, 3, padding=1), act(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(c2 * side, 128), act(), nn.Linear(128, num_classes))
 
 
 def lenet5(input_shape, num_classes, act=nn.ReLU):

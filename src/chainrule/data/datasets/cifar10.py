@@ -7,7 +7,7 @@ from pathlib import PurePosixPath
 
 import numpy as np
 
-from ..dataset import ArrayDataset
+from ..dataset import ImageDataset
 from ..download import RemoteFile, Source, locate
 from ..transforms import ToFloat
 
@@ -22,7 +22,7 @@ SHAPE = (3, 32, 32)
 RECORD = 1 + int(np.prod(SHAPE))
 
 
-class CIFAR10(ArrayDataset):
+class CIFAR10(ImageDataset):
     """Sample i is (image, label): the image float32 (3, 32, 32) in [0, 1] with the default
     transform (transform=None: the raw uint8 pixels), the label an int64 in 0..9."""
 
@@ -33,20 +33,8 @@ class CIFAR10(ArrayDataset):
     def __init__(self, root=None, train=True, download=True, transform=ToFloat()):
         archive = locate(self.source, root, download)[self.source.files[0].name]
         images, labels = read_archive(archive, TRAIN_BATCHES if train else TEST_BATCHES)
-        self.train = train
-        super().__init__(images, labels, transform=transform)
+        super().__init__(images, labels, train, transform)
 
-    @property
-    def images(self):
-        return self.arrays[0]
-
-    @property
-    def labels(self):
-        return self.arrays[1]
-
-    def __repr__(self):
-        split = "train" if self.train else "test"
-        return f"CIFAR10({split}, {len(self)} images, transform={self.transform})"
 
 
 def read_archive(archive, names):

@@ -5,14 +5,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ..dataset import ArrayDataset
+from ..dataset import ImageDataset
 from ..transforms import ToFloat
 
 TEST_SIZE = 360  # of 1797: 1437 for training
 SPLIT_SEED = 0
 
 
-class Digits(ArrayDataset):
+class Digits(ImageDataset):
     """Sample i is (image, label): the image float32 (1, 8, 8) in [0, 1] with the default
     transform (transform=None: the raw uint8 gray levels 0..16), the label an int64 in 0..9.
     The train/test split (1437/360) is one fixed random permutation, the same on every machine."""
@@ -23,20 +23,8 @@ class Digits(ArrayDataset):
         table = np.loadtxt(bundled_file(), delimiter=",", dtype=np.int64)
         order = np.random.default_rng(SPLIT_SEED).permutation(len(table))
         rows = table[order[TEST_SIZE:] if train else order[:TEST_SIZE]]
-        self.train = train
         super().__init__(rows[:, :64].astype(np.uint8).reshape(-1, 1, 8, 8), rows[:, 64],
-                         transform=transform)
-
-    @property
-    def images(self):
-        return self.arrays[0]
-
-    @property
-    def labels(self):
-        return self.arrays[1]
-
-    def __repr__(self):
-        return f"Digits({'train' if self.train else 'test'}, {len(self)} images)"
+                         train, transform)
 
 
 def bundled_file():

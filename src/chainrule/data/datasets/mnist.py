@@ -5,7 +5,7 @@ import zlib
 
 import numpy as np
 
-from ..dataset import ArrayDataset
+from ..dataset import ImageDataset
 from ..download import RemoteFile, Source, locate
 from ..transforms import ToFloat
 
@@ -29,7 +29,7 @@ FASHION_SOURCE = Source(
              "fashion/"))
 
 
-class MNIST(ArrayDataset):
+class MNIST(ImageDataset):
     """Handwritten digits (LeCun, Cortes, Burges). Sample i is (image, label): the image float32
     (1, 28, 28) in [0, 1] with the default transform (transform=None: the raw uint8 pixels), the
     label an int64 in 0..9. `images` (N, 1, 28, 28) uint8 and `labels` (N,) int64 hold them all.
@@ -45,20 +45,8 @@ class MNIST(ArrayDataset):
         labels = read_idx(paths[f"{prefix}-labels-idx1-ubyte.gz"], ndim=1)
         if len(images) != len(labels):
             raise ValueError(f"{self.source.title}: {len(images)} images but {len(labels)} labels")
-        self.train = train
-        super().__init__(images[:, None], labels.astype(np.int64), transform=transform)
+        super().__init__(images[:, None], labels.astype(np.int64), train, transform)
 
-    @property
-    def images(self):
-        return self.arrays[0]
-
-    @property
-    def labels(self):
-        return self.arrays[1]
-
-    def __repr__(self):
-        split = "train" if self.train else "test"
-        return f"{type(self).__name__}({split}, {len(self)} images, transform={self.transform})"
 
 
 class FashionMNIST(MNIST):
