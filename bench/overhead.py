@@ -8,6 +8,7 @@ work of recording the graph and walking it back, per op.
              backward, SGD update by hand under no_grad).
 
     python bench/overhead.py                 # the table
+    python bench/overhead.py --breakdown     # where the chain's time goes
     python bench/overhead.py --profile chain # cProfile of chainrule's side of one case
 
 Each figure is the median CPU time of `--repeats` runs, after one untimed warm-up run; the two
@@ -15,9 +16,9 @@ libraries run in turn and must agree on the result first.
 
 The last column repeats the comparison after `gc.freeze()`: chainrule's graph is made of Python
 objects, so a long graph triggers full passes of Python's garbage collector, and each pass also
-scans every object alive at the time. Running both libraries in one process puts PyTorch's own
-~150,000 import-time objects in that heap, which a chainrule program would not carry; freezing
-the heap as it is after the imports leaves the collector only the objects each run makes."""
+scans every object alive at the time. Running both libraries in one process leaves about
+170,000 objects in that heap after the imports, PyTorch's above all, which a chainrule program
+would not carry; freezing the heap as it is then leaves the collector only what each run makes."""
 import argparse
 import cProfile
 import gc
@@ -74,6 +75,52 @@ def mlp(m, steps, lr=0.05, batch=32, sizes=(2, 16, 16, 1)):
     return run
 
 
+# ---- where the time of the chain goes -----------------------------------------------------------
+def chain_parts(m, length):
+    """Returns a function timing the chain's forward without recording, with recording, and its
+    backward, in CPU seconds (garbage collection off, to see the per-op cost alone)."""
+    def run():
+        x = m.tensor(0.5, requires_grad=True)
+        times = []
+        for mode in (m.no_grad, m.enable_grad):
+            y = x
+            start = time.process_time()
+            with mode():
+                for _ in range(length // 3):
+                    y = y + y.sin() * 0.001
+            times.append(time.process_time() - start)
+        start = time.process_time()
+        y.backward()
+        return times + [time.process_time() - start]
+    return run
+
+
+def numpy_chain(length):
+    """The chain's forward in NumPy alone, each 0-d result made an array again as a Tensor does:
+    the floor for any library built on NumPy."""
+    def run():
+        y = np.asarray(np.float32(0.5))
+        start = time.process_time()
+        for _ in range(length // 3):
+            y = np.asarray(y + np.asarray(np.asarray(np.sin(y)) * 0.001))
+        return [time.process_time() - start]
+    return run
+
+
+def breakdown(args):
+    runs = [chain_parts(cr, args.chain), chain_parts(torch, args.chain), numpy_chain(args.chain)]
+    gc.disable()
+    seen = [[run() for _ in range(args.repeats)] for run in runs]
+    gc.enable()
+    ours, theirs, floor = ([statistics.median(t) for t in zip(*s)] for s in seen)
+    print(f"chain of {args.chain} ops, median CPU time of {args.repeats} runs, garbage collection "
+          f"off\n\n{'part':<28} {'chainrule':>11} {'PyTorch':>11} {'ratio':>7}")
+    for name, a, b in zip(["forward, nothing recorded", "forward, recorded", "backward"],
+                          ours, theirs):
+        print(f"{name:<28} {a * 1e3:>8.1f} ms {b * 1e3:>8.1f} ms {a / b:>6.2f}x")
+    print(f"{'NumPy alone, forward':<28} {floor[0] * 1e3:>8.1f} ms")
+
+
 # ---- timing -------------------------------------------------------------------------------------
 def median_times(runs, repeats):
     """Median CPU time of each run, the runs taken in turn (so that a busy moment of the machine
@@ -104,11 +151,15 @@ def main():
     parser.add_argument("--steps", type=int, default=200, help="SGD steps per timed MLP run")
     parser.add_argument("--profile", choices=["chain", "mlp"],
                         help="profile chainrule on one case instead of printing the table")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="split the chain's time into forward, recording and backward")
     args = parser.parse_args()
     # Tensors this small never gain from PyTorch's thread pool, and on a busy machine its
     # threads wait on each other: one thread is PyTorch at its fastest here.
     torch.set_num_threads(1)
 
+    if args.breakdown:
+        return breakdown(args)
     if args.profile:
         make = next(f for name, f in cases(args).items() if name.startswith(args.profile))
         run = make(cr)

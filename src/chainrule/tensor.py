@@ -90,8 +90,9 @@ class Tensor:
     @property
     def _version(self):
         box = self._vbox
-        if box is None and self.grad_fn is not None:
-            box = self.grad_fn._output_box(self._out_index, create=False)
+        if box is None:  # none made yet here; a computed tensor's may be at its node
+            boxes = None if self.grad_fn is None else self.grad_fn._boxes
+            box = None if boxes is None else boxes.get(self._out_index)
         return 0 if box is None else box[0]
 
     @property

@@ -105,6 +105,15 @@ def test_second_backward_without_retain_graph_raises():
         y.backward()
 
 
+def test_a_graph_that_saved_nothing_can_be_walked_again():
+    """As in PyTorch: only saved values are freed, so a graph without any walks twice."""
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    y = (x + 1).sum()
+    y.backward()
+    y.backward()
+    assert x.grad.tolist() == [2.0, 2.0]
+
+
 def test_retain_graph_keeps_saved_values():
     x = cr.tensor([1.0, 2.0], requires_grad=True)
     y = (x * x).sum()

@@ -35,6 +35,8 @@ def test_bilinear():
 def test_linear_names_the_mismatch():
     with pytest.raises(ValueError, match=r"linear: the input of shape \(2, 3\) has 3 features"):
         F.linear(cr.zeros(2, 3), cr.zeros(5, 4))
+    with pytest.raises(TypeError, match="linear: the input is float64 but the weight is float32"):
+        F.linear(cr.zeros(2, 4, dtype=cr.float64), cr.zeros(5, 4))
 
 
 # ---- interpolation ----------------------------------------------------------------------------

@@ -46,6 +46,7 @@ def backward(outputs, grad_outputs, retain_graph=None, create_graph=False, input
         reach = runs | captured.keys()
 
     add = _add_recorded if create_graph else _add_arrays
+    plain = not create_graph and not anomaly._enabled  # each backward just called, as it is
     with set_grad_enabled(create_graph):
         while heap:
             node = heappop(heap)[1]
@@ -57,8 +58,8 @@ def backward(outputs, grad_outputs, retain_graph=None, create_graph=False, input
                     captured[node] = grads
                 if node not in runs:
                     continue
-            if len(grads) == 1 and node.differentiable_backward and not anomaly._enabled:
-                in_grads = type(node).backward(node, grads[0])  # the common case, inline
+            if plain and len(grads) == 1:  # the common case, inline
+                in_grads = type(node).backward(node, grads[0])
             else:
                 in_grads = _call_backward(node, grads, create_graph)
             if type(in_grads) is not tuple:
@@ -82,8 +83,8 @@ def backward(outputs, grad_outputs, retain_graph=None, create_graph=False, input
                     slot = pending[target] = [None] * len(target._outputs_meta)
                     heappush(heap, (-target._seq, target))
                 slot[index] = g if slot[index] is None else add(slot[index], g)
-            if not retain_graph:
-                node._saved = _FREED
+            if not retain_graph and node._saved is not None:
+                node._saved = _FREED  # release the saved arrays
 
         if inputs is not None:
             return _collect(inputs, leaf_grads, captured, allow_unused)

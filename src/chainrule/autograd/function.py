@@ -8,7 +8,7 @@ A node holds what the engine needs to walk back through it:
   that the engine can sum a broadcast gradient back and cast it at the edge. (Stored as two
   tuples, `_targets` and `_edge_meta`, so that a long graph holds fewer objects that Python's
   garbage collector must scan again and again: the metadata tuples hold no references.)
-- `_saved`: what `save_for_backward` kept, as plain data (see `_saved_entry`), with the versions
+- `_saved`: what `save_for_backward` kept, as plain data (see `_saved_other`), with the versions
   it had, to catch in-place changes;
 - `_seq`: creation order. A node is always made after every node it depends on, so walking
   nodes from the highest `_seq` down is a reverse topological order.
@@ -23,7 +23,7 @@ from .grad_mode import _state, no_grad
 Tensor = None  # set once by chainrule.tensor, the one place where the layers meet
 _next_seq = itertools.count().__next__
 _FREED = object()  # `_saved` of a node after backward() released its saved arrays
-_ndarray = np.ndarray
+_ndarray, _asarray = np.ndarray, np.asarray
 _PLAIN = (bool, int, float, tuple, str)  # saved values kept as they are
 
 
@@ -53,16 +53,16 @@ class Function:
 
     # node state, filled by apply (class defaults keep unrecorded calls cheap)
     needs_input_grad = ()
+    _seq = -1
     _targets = ()           # per input: the node (or leaf) its gradient goes to, or None
     _edge_meta = ()         # per input: (output index or None for a leaf, shape, dtype), or None
-    _saved = None           # tuple of saved entries (see _saved_entry), or _FREED
-    _boxes = None           # output index -> version counter, made when first needed
-    _to_save = ()
-    _observers = None
+    _outputs_meta = ()      # per output: (shape, dtype, array type)
+    _saved = None           # tuple of saved entries (see _saved_other), or _FREED
+    _to_save = ()           # what forward passed to save_for_backward, until apply resolves it
     _non_differentiable = ()
-    _trace = None
-    _outputs_meta = ()
-    _seq = -1
+    _boxes = None           # output index -> version counter, made when first needed
+    _observers = None       # output index -> (weak reference to the Tensor, its hooks)
+    _trace = None           # the user's line that made the node (anomaly mode)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -106,13 +106,13 @@ class Function:
                 if node is not None:
                     out_index = self._edge_meta[index][0]
                     if box is None and node._boxes is not None:  # made after the save
-                        box = node._output_box(out_index, create=False)
+                        box = node._boxes.get(out_index)
                     value = Tensor._make(value, True, node, out_index)
                 else:
                     value = Tensor._make(value, False, None, 0)
             elif kind == "output":
                 if box is None and self._boxes is not None:
-                    box = self._output_box(index, create=False)
+                    box = self._boxes.get(index)
                 value = Tensor._make(value, True, self, index)
             else:  # an array made in forward
                 value = Tensor._make(value, False, None, 0)
@@ -123,18 +123,15 @@ class Function:
             out.append(value)
         return tuple(out)
 
-    def _output_box(self, index, create=True):
-        """The version counter of output `index`: one per output of a node, shared by every
-        Tensor of that output (the output itself, those saved_tensors rebuilds, detach()ed
-        copies, views), so that saved entries can find it without holding a Tensor."""
-        boxes = self._boxes
-        if boxes is None:
-            if not create:
-                return None
-            boxes = self._boxes = {}
-        box = boxes.get(index)
-        if box is None and create:
-            box = boxes[index] = [0]
+    def _output_box(self, index):
+        """The version counter of output `index`, made on first use: one per output of a node,
+        shared by every Tensor of that output (the output itself, those saved_tensors rebuilds,
+        detach()ed copies, views), so that saved entries find it without holding a Tensor."""
+        if self._boxes is None:
+            self._boxes = {}
+        box = self._boxes.get(index)
+        if box is None:
+            box = self._boxes[index] = [0]
         return box
 
     @property
@@ -189,58 +186,81 @@ class Function:
         else:
             wrapped = tuple(Tensor._make(_as_array(o), False, None, 0) for o in outs)
         if cls.is_view and not wrapped[0].requires_grad:  # not recorded, but still shared memory
-            wrapped[0]._version_box = args[0]._version_box
+            for w in wrapped:  # every piece (split's too) shares the input's memory
+                w._version_box = args[0]._version_box
         return wrapped[0] if single else tuple(wrapped)
 
     def _connect(self, inputs):
         """Numbers this node and makes its edges: one per input, to where its gradient goes."""
         self._seq = _next_seq()
-        if len(inputs) == 1 and inputs[0].requires_grad:  # a unary op: no lists needed
-            target, meta = _edge(inputs[0])
-            self._targets, self._edge_meta, self.needs_input_grad = (target,), (meta,), (True,)
-            return
         needs, targets, metas = [], [], []
         for a in inputs:
-            needed = isinstance(a, Tensor) and a.requires_grad
-            target, meta = _edge(a) if needed else (None, None)
-            needs.append(needed)
-            targets.append(target)
-            metas.append(meta)
+            if isinstance(a, Tensor) and a.requires_grad:
+                array, node = a.array, a.grad_fn
+                needs.append(True)
+                if node is None:  # a leaf: its gradient goes to the leaf itself
+                    targets.append(a)
+                    metas.append((None, array.shape, array.dtype))
+                else:
+                    targets.append(node)
+                    metas.append((a._out_index, array.shape, array.dtype))
+            else:
+                needs.append(False)
+                targets.append(None)
+                metas.append(None)
         self.needs_input_grad = tuple(needs)
         self._targets, self._edge_meta = tuple(targets), tuple(metas)
 
     def _record(self, args, outs):
         """Makes this call a node of the graph: edges to the inputs, outputs pointing back to it,
-        and the saved values resolved to the Tensors they belong to."""
+        and the saved values as entries (see `_saved_other` for their form)."""
         self._connect(args)
-        nondiff = self._non_differentiable
-        if len(outs) == 1 and not nondiff:  # the common case, without the loop below
+        if len(outs) == 1 and not self._non_differentiable:  # the common case
             array = outs[0]
             if type(array) is not _ndarray:
                 array = _as_array(array)
             wrapped = [Tensor._make(array, True, self, 0)]
             self._outputs_meta = ((array.shape, array.dtype, type(array)),)
         else:
-            wrapped, meta = [], []
-            for i, o in enumerate(outs):
-                array = _as_array(o)
-                wrapped.append(Tensor._make(array, not _is_in(o, nondiff), self, i))
-                meta.append((array.shape, array.dtype, type(array)))
-            self._outputs_meta = tuple(meta)
+            wrapped = self._several_outputs(outs)
         if self.is_view:
-            wrapped[0]._version_box = args[0]._version_box
-        to_save = self._to_save
-        if to_save:
-            if len(to_save) == 1:
-                self._saved = (_saved_entry(to_save[0], args, outs, wrapped),)
-            else:
-                saved = []
-                for value in to_save:
-                    saved.append(_saved_entry(value, args, outs, wrapped))
-                self._saved = tuple(saved)
+            for w in wrapped:
+                w._version_box = args[0]._version_box
+        if self._to_save:
+            saved = []
+            for value in self._to_save:
+                if value is None or type(value) in _PLAIN:
+                    saved.append(("value", value, None, 0, None))
+                    continue
+                for i, a in enumerate(args):  # most saved values are inputs, or their arrays
+                    if value is a or isinstance(a, Tensor) and value is a.array:
+                        break
+                else:
+                    saved.append(_saved_other(value, outs, wrapped))
+                    continue
+                if a.grad_fn is not None:  # a computed tensor (see Tensor._version_box)
+                    saved.append(("input", a.array, a._vbox, a._version, i))
+                elif a.requires_grad:  # a leaf: the node holds it already, as an edge target
+                    saved.append(("leaf", None, None, a._version, i))
+                else:
+                    box = a._version_box
+                    saved.append(("input", a.array, box, box[0], i))
+            self._saved = tuple(saved)
             self._to_save = ()
         if anomaly._enabled:
             self._trace = anomaly.user_frame()
+        return wrapped
+
+    def _several_outputs(self, outs):
+        """The outputs of a node with several (or with outputs marked non-differentiable);
+        integer outputs, like indices, never require grad."""
+        wrapped, meta = [], []
+        for i, o in enumerate(outs):
+            array = _as_array(o)
+            differentiable = array.dtype.kind == "f" and not _is_in(o, self._non_differentiable)
+            wrapped.append(Tensor._make(array, differentiable, self, i))
+            meta.append((array.shape, array.dtype, type(array)))
+        self._outputs_meta = tuple(meta)
         return wrapped
 
 
@@ -291,15 +311,6 @@ def forbid_double_backward(op, grads_in, grads_out):
                  for g in grads_out)
 
 
-def _edge(tensor):
-    """(target, (index, shape, dtype)): where the gradient of `tensor` goes (see the module
-    docstring)."""
-    array = tensor.array
-    if tensor.grad_fn is None:
-        return tensor, (None, array.shape, array.dtype)
-    return tensor.grad_fn, (tensor._out_index, array.shape, array.dtype)
-
-
 def _is_in(value, group):
     return any(value is g for g in group)
 
@@ -309,33 +320,25 @@ def _as_array(value):
     holds an array, so they are wrapped back (in-place changes need a real array)."""
     if type(value) is _ndarray:
         return value
+    if isinstance(value, np.generic):
+        return _asarray(value)
     if isinstance(value, Tensor):
         return value.array
-    if isinstance(value, np.generic) or not hasattr(value, "shape"):
-        return np.asarray(value)
-    return value
+    return value if hasattr(value, "shape") else _asarray(value)  # a CuPy array, or a number
 
 
-def _saved_entry(value, args, outs, wrapped):
-    """One saved value as plain data, holding no Tensor (that would keep Tensors alive, and add
-    objects that Python's garbage collector scans again and again in a long graph):
-    (kind, array or value, version counter, version at save time, input or output index).
-    saved_tensors rebuilds Tensors around the arrays, pointing where the originals pointed, so
-    that double backward sees the same graph. Kinds:
-      "leaf"    input `index`, a leaf that requires grad (the node holds it as an edge target);
-      "input"   input `index`, its array (the counter of a non-leaf lives at its node);
+def _saved_other(value, outs, wrapped):
+    """The entry of a saved value that is not an input (`_record` makes those).
+
+    Saved values are kept as plain data that holds no Tensor (that would keep Tensors alive,
+    and add objects that Python's garbage collector scans again and again in a long graph): one
+    entry per value, (kind, array or value, version counter, version at save time, input or
+    output index), which saved_tensors turns back into Tensors pointing where the originals
+    pointed, so that double backward sees the same graph. Kinds:
+      "leaf"    input `index`, a leaf that requires grad (the node holds it, as an edge target);
+      "input"   input `index`, its array (a computed tensor's counter may be at its node);
       "output"  output `index` of this node;
       "array"   an array made in forward;  "value": anything else (None, a number, a shape)."""
-    if value is None or type(value) in _PLAIN:
-        return ("value", value, None, 0, None)
-    for i, a in enumerate(args):
-        if isinstance(a, Tensor) and (value is a or value is a.array):
-            if a.grad_fn is not None:  # a computed tensor (see Tensor._version_box)
-                return ("input", a.array, a._vbox, a._version, i)
-            if a.requires_grad:
-                return ("leaf", None, None, a._version, i)
-            box = a._version_box
-            return ("input", a.array, box, box[0], i)
     for i, o in enumerate(outs):
         if value is o or value is wrapped[i].array:
             t = wrapped[i]

@@ -67,9 +67,6 @@ class set_grad_enabled(_Mode):
     """`with set_grad_enabled(False): ...`, `@set_grad_enabled(False)`, or called on its own,
     `set_grad_enabled(False)`, which sets the mode at once (as in PyTorch)."""
 
-    def __new__(cls, mode=True):
-        return object.__new__(cls)
-
     def __init__(self, mode=True):
         self.mode = bool(mode)
         self.prev = _state.enabled

@@ -47,11 +47,18 @@ def linear(input, weight, bias=None):
                          f"{input.shape[-1] if input.ndim else 0} features but the weight of "
                          f"shape {weight.shape} expects (out_features, in_features) with "
                          f"in_features = {weight.shape[-1]}")
-    x = reshape(input, (-1, input.shape[-1])) if input.ndim > 2 else input
+    if input.dtype != weight.dtype or (bias is not None and bias.dtype != weight.dtype):
+        raise TypeError(f"linear: the input is {input.dtype} but the weight is {weight.dtype}"
+                        f"{'' if bias is None else f' and the bias {bias.dtype}'}; convert one "
+                        "of them (e.g. model.double() or x.float())")
+    if bias is not None and bias.shape != weight.shape[:1]:
+        raise ValueError(f"linear: expected a bias of shape {weight.shape[:1]}, got "
+                         f"{bias.shape}")
+    x = input if input.ndim == 2 else reshape(input, (-1, input.shape[-1]))
     y = matmul(x, transpose(weight, 0, 1))
     if bias is not None:
         y = y + bias
-    return reshape(y, input.shape[:-1] + (weight.shape[0],)) if input.ndim > 2 else y
+    return y if input.ndim == 2 else reshape(y, input.shape[:-1] + (weight.shape[0],))
 
 
 def bilinear(input1, input2, weight, bias=None):
