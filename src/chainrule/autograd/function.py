@@ -21,6 +21,7 @@ from . import anomaly
 from .grad_mode import _state, no_grad
 
 Tensor = None  # set once by chainrule.tensor, the one place where the layers meet
+record_hooks = []  # each is called with the outputs of every recorded op (explain uses it)
 _next_seq = itertools.count().__next__
 _FREED = object()  # `_saved` of a node after backward() released its saved arrays
 _ndarray, _asarray = np.ndarray, np.asarray
@@ -180,6 +181,8 @@ class Function:
             anomaly.check_forward(cls.__name__, args, outs)
         if record and _state.enabled:
             wrapped = ctx._record(args, outs)
+            for hook in record_hooks:
+                hook(wrapped)
         elif single:
             wrapped = (Tensor._make(out if type(out) is _ndarray else _as_array(out),
                                     False, None, 0),)

@@ -8,7 +8,7 @@ each op (pictures of big models collapse to one box per module)."""
 import weakref
 from dataclasses import dataclass
 
-from ..autograd.function import Function
+from ..autograd.function import record_hooks
 from ..tensor import Tensor
 
 _records = weakref.WeakKeyDictionary()  # node -> _Record, for graphs built inside recording()
@@ -31,18 +31,7 @@ class recording:
         self._stack, self._handles = [], []
 
     def __enter__(self):
-        self._apply = Function.__dict__["apply"]
-        original, stack = self._apply.__func__, self._stack
-
-        def apply(cls, *args, **kwargs):
-            out = original(cls, *args, **kwargs)
-            outs = out if type(out) is tuple else (out,)
-            node = outs[0].grad_fn
-            if node is not None:
-                _records[node] = _Record(tuple(o.array.copy() for o in outs), tuple(stack))
-            return out
-
-        Function.apply = classmethod(apply)
+        record_hooks.append(self._note)
         if self.model is not None:
             for name, module in self.model.named_modules():
                 self._handles.append(module.register_forward_pre_hook(self._enter(name)))
@@ -50,10 +39,14 @@ class recording:
         return self
 
     def __exit__(self, *exc):
-        Function.apply = self._apply
+        record_hooks.remove(self._note)
         for handle in self._handles:
             handle.remove()
         self._handles.clear()
+
+    def _note(self, outs):
+        _records[outs[0].grad_fn] = _Record(tuple(o.array.copy() for o in outs),
+                                            tuple(self._stack))
 
     def _enter(self, name):
         def hook(module, args):
