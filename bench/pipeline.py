@@ -37,19 +37,25 @@ def torch_model(name):
                          nn.Linear(84, 10))
 
 
+def train_steps(model, opt, loss_fn, batches, limit=None):
+    """The loop both frameworks run: the same code, since their APIs agree."""
+    for i, (x, y) in enumerate(batches):
+        loss = loss_fn(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if i == limit:
+            break
+
+
 def ours_epoch(name, train):
     model = models.mlp(784, (800,), 10) if name == "mlp" else models.lenet5((1, 28, 28), 10)
     opt = cr.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
     loss_fn = cr.nn.CrossEntropyLoss()
 
     def run(limit=None):
-        for i, (x, y) in enumerate(DataLoader(train, batch_size=BATCH, shuffle=True)):
-            loss = loss_fn(model(x), y)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            if i == limit:
-                break
+        batches = DataLoader(train, batch_size=BATCH, shuffle=True)
+        train_steps(model, opt, loss_fn, batches, limit)
     return run
 
 
@@ -61,14 +67,9 @@ def torch_epoch(name, images, labels):
 
     def run(limit=None):
         order = torch.randperm(len(x_all))
-        for i, start in enumerate(range(0, len(order), BATCH)):
-            idx = order[start:start + BATCH]
-            loss = loss_fn(model(x_all[idx]), y_all[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            if i == limit:
-                break
+        batches = ((x_all[order[s:s + BATCH]], y_all[order[s:s + BATCH]])
+                   for s in range(0, len(order), BATCH))
+        train_steps(model, opt, loss_fn, batches, limit)
     return run
 
 

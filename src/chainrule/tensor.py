@@ -14,7 +14,27 @@ from .backend import Device, array_module, device_of, dtypes, require_cupy, to_d
 _new = object.__new__
 
 
-class Tensor:
+class Convertible:
+    """Shorthands for `.to(...)`, shared by Tensor and nn.Module."""
+    __slots__ = ()
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self, index=0):
+        return self.to(f"cuda:{index}")
+
+    def float(self):
+        return self.to(dtypes.float32)
+
+    def double(self):
+        return self.to(dtypes.float64)
+
+    def half(self):
+        return self.to(dtypes.float16)
+
+
+class Tensor(Convertible):
     __slots__ = ("array", "requires_grad", "grad", "grad_fn", "_out_index", "_vbox",
                  "_retains_grad", "_hooks", "__weakref__")
     __array_ufunc__ = None  # `ndarray + Tensor` defers to Tensor.__radd__
@@ -342,21 +362,6 @@ class Tensor:
         return out
 
     astype = to
-
-    def cpu(self):
-        return self.to("cpu")
-
-    def cuda(self, index=0):
-        return self.to(f"cuda:{index}")
-
-    def float(self):
-        return self.to(dtypes.float32)
-
-    def double(self):
-        return self.to(dtypes.float64)
-
-    def half(self):
-        return self.to(dtypes.float16)
 
     def long(self):
         return self.to(dtypes.int64)

@@ -9,13 +9,7 @@ import chainrule as cr
 from chainrule.backend import Device, array_module, dtypes, to_device
 
 
-@pytest.fixture(autouse=True)
-def torch_default_dtype():
-    """Compare with torch's own defaults, whatever another test module set them to."""
-    before = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float32)
-    yield
-    torch.set_default_dtype(before)
+pytestmark = pytest.mark.usefixtures("torch_float32")
 
 DTYPES = ["bool", "uint8", "int32", "int64", "float16", "float32", "float64"]
 

@@ -6,13 +6,7 @@ import torch
 import chainrule as cr
 
 
-@pytest.fixture(autouse=True)
-def torch_default_dtype():
-    """Compare with torch's own defaults, whatever another test module set them to."""
-    before = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float32)
-    yield
-    torch.set_default_dtype(before)
+pytestmark = pytest.mark.usefixtures("torch_float32")
 
 
 @pytest.mark.parametrize("data", [1.5, [1.0, 2.0], [[1, 2], [3, 4]], True, [False, True], 7, [],

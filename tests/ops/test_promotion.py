@@ -15,13 +15,7 @@ DTYPES = ["bool", "uint8", "int32", "int64", "float16", "float32", "float64"]
 OPERANDS = [(d, n) for d in DTYPES for n in (1, 0)] + [True, 3, 2.5]
 
 
-@pytest.fixture(autouse=True)
-def torch_default_float32():
-    """opcheck (imported by other test modules) makes torch's default float64; ours is float32."""
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float32)
-    yield
-    torch.set_default_dtype(old)
+pytestmark = pytest.mark.usefixtures("torch_float32")
 
 
 def make(operand, m):

@@ -7,11 +7,11 @@ from typing import NamedTuple
 import numpy as np
 
 from ..backend import Device, dtypes, to_device
-from ..tensor import Tensor
+from ..tensor import Convertible, Tensor
 from .parameter import Parameter
 
 
-class Module:
+class Module(Convertible):
     """Subclass it, call `super().__init__()` first, assign layers and Parameters in `__init__`
     and write `forward`; call the module itself (`model(x)`), which runs the hooks around forward.
 
@@ -269,21 +269,6 @@ class Module:
             if t.grad is not None:
                 t.grad = Tensor._make(convert(t.grad.array), False, None, 0)
         return self
-
-    def float(self):
-        return self.to(dtypes.float32)
-
-    def double(self):
-        return self.to(dtypes.float64)
-
-    def half(self):
-        return self.to(dtypes.float16)
-
-    def cpu(self):
-        return self.to("cpu")
-
-    def cuda(self, index=0):
-        return self.to(f"cuda:{index}")
 
     # ---- state dict --------------------------------------------------------------------------
     def state_dict(self, prefix="", keep_vars=False):
