@@ -8,6 +8,7 @@ import pytest
 
 import chainrule as cr
 from chainrule.explain import recording, trace
+from custom_functions import Cube
 
 X1, X2, W1, W2, B, T = 2.0, 0.0, -3.0, 1.0, 6.8813735870195432, 0.25
 
@@ -118,17 +119,6 @@ def test_recording_copies_values_and_restores_the_engine():
 
 
 def test_a_users_own_function_is_traced_too():
-    class Cube(cr.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            return x * x * x
-
-        @staticmethod
-        def backward(ctx, grad):
-            x, = ctx.saved_tensors
-            return 3 * x * x * grad
-
     x = cr.tensor([1.0, -2.0], requires_grad=True)
     t = trace(Cube.apply(x).sum(), names={"x": x})
     cube = t.steps[0]
