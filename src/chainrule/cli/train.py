@@ -1,8 +1,19 @@
 """`chainrule train`: train a network by backpropagation on real data."""
+import argparse
 import json
 import time
 from pathlib import Path
 
+import chainrule as cr
+
+from .. import io, optim
+from ..data import DataLoader
+from ..explain import GradientFlow
+from ..optim import lr_scheduler
+from ..train import Trainer, models
+from ..train.models import ACTIVATIONS, MODELS
+from ..train.plots import plot_confusion, plot_curves
+from ..train.sources import NAMES, load
 from . import UsageError
 
 EXAMPLES = """examples:
@@ -19,11 +30,9 @@ SCHEDULES = ("none", "step", "cosine", "onecycle", "plateau", "warmup-cosine")
 
 
 def add_parser(sub):
-    from ..train.models import ACTIVATIONS, MODELS
-    from ..train.sources import NAMES
     p = sub.add_parser("train", help="train a network on a dataset",
                        description=__doc__, epilog=EXAMPLES,
-                       formatter_class=__import__("argparse").RawDescriptionHelpFormatter)
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", default="digits", choices=NAMES, help="dataset (default: digits)")
     p.add_argument("--model", default="mlp", choices=MODELS, help="network (default: mlp)")
     p.add_argument("--hidden", default="128", help="MLP hidden widths, e.g. 800,300 "
@@ -52,12 +61,6 @@ def add_parser(sub):
 
 
 def run(args):
-    import chainrule as cr
-    from ..data import DataLoader
-    from ..train.sources import load
-    from ..train import Trainer, models
-    from ..train.plots import plot_confusion, plot_curves
-
     cr.manual_seed(args.seed)
     data = _checked(load, args.data)
     hidden = _widths(args.hidden)
@@ -78,7 +81,6 @@ def run(args):
     out = Path(args.out or f"runs/{args.data}-{args.model}")
     callbacks = []
     if args.diagnose:
-        from ..explain import GradientFlow
         callbacks.append(GradientFlow(out_dir=out))
     config = {"data": args.data, "model": args.model, "hidden": list(hidden),
               "activation": args.activation, "input_shape": list(data.input_shape),
@@ -111,15 +113,12 @@ def run(args):
 
 def _write_model(out, model, config):
     """model.safetensors: the weights plus what `evaluate`/`predict` need to rebuild the net."""
-    from .. import io
     io.save({"model": model.state_dict(), "config": config}, out / "model.safetensors")
 
 
 def load_model(path):
     """(model in eval mode, config) from a model.safetensors or checkpoint.safetensors that
     `chainrule train` wrote."""
-    from .. import io
-    from ..train import models
     path = Path(path)
     if not path.exists():
         raise UsageError(f"no such file: {path}")
@@ -155,7 +154,6 @@ def _checked(fn, *args):
 
 
 def make_optimizer(args, params):
-    from .. import optim
     lr = args.lr if args.lr is not None else (
         1e-3 if args.optimizer in ("adam", "adamw", "rmsprop") else 0.1)
     if lr <= 0:
@@ -172,7 +170,7 @@ def make_optimizer(args, params):
 
 def make_schedule(name, optimizer, epochs, steps):
     """(scheduler, 'epoch' or 'batch')."""
-    from ..optim import lr_scheduler as s
+    s = lr_scheduler  # short name for the table below
     if name == "none":
         return None, "epoch"
     if name == "step":

@@ -1,9 +1,10 @@
 """The fit loop: forward, loss, backward, step, for every batch of every epoch; with metrics,
 callbacks, gradient clipping, per-epoch checkpoints and exact resume."""
-import json
 import math
 import time
 from pathlib import Path
+
+import numpy as np
 
 from .. import io, nn
 from ..autograd import no_grad
@@ -111,7 +112,6 @@ class Trainer:
         self.model.train()
         result = {"loss": loss_mean.value}
         if num_classes is not None:
-            import numpy as np
             count = loss_mean.count
             result.update(accuracy=hits / count, **{f"top{topk}_accuracy": top / count})
             result["confusion"] = confusion_matrix(np.concatenate(preds), np.concatenate(labels),
@@ -174,7 +174,3 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs=1, **op
     trainer = Trainer(model, loss_fn, optimizer, **options)
     trainer.fit(train_loader, val_loader, epochs, resume=resume)
     return trainer
-
-
-def write_json(path, data):
-    Path(path).write_text(json.dumps(data, indent=2) + "\n")
