@@ -11,25 +11,23 @@ work of recording the graph and walking it back, per op.
     python bench/overhead.py --breakdown     # where the chain's time goes
     python bench/overhead.py --profile chain # cProfile of chainrule's side of one case
 
-Each figure is the median CPU time of `--repeats` runs, after one untimed warm-up run; the two
-libraries run in turn and must agree on the result first.
-
-The last column repeats the comparison after `gc.freeze()`: chainrule's graph is made of Python
-objects, so a long graph triggers full passes of Python's garbage collector, and each pass also
-scans every object alive at the time. Running both libraries in one process leaves about
-170,000 objects in that heap after the imports, PyTorch's above all, which a chainrule program
-would not carry; freezing the heap as it is then leaves the collector only what each run makes."""
+Each library runs in a worker process of its own that imports only that library, as a program
+using it would: chainrule's graph is made of Python objects, so Python's garbage collector
+scans it, and each scan also walks every object alive in the process; in one shared process the
+~170,000 objects of PyTorch's import would be counted against chainrule. The two workers take
+turns, run by run, so that a busy moment of the machine falls on both alike. Each figure is the
+median CPU time of `--repeats` runs, after one untimed warm-up run; the two libraries must agree
+on the result first."""
 import argparse
 import cProfile
 import gc
+import importlib
+import multiprocessing
 import platform
 import statistics
 import time
 
 import numpy as np
-import torch
-
-import chainrule as cr
 
 
 # ---- (a) a deep scalar chain ---------------------------------------------------------------
@@ -107,7 +105,18 @@ def numpy_chain(length):
     return run
 
 
+def framework(name):
+    """chainrule or torch, imported on first use (each worker imports one of them only)."""
+    module = importlib.import_module(name)
+    if name == "torch":
+        # Tensors this small never gain from PyTorch's thread pool, and on a busy machine its
+        # threads wait on each other: one thread is PyTorch at its fastest here.
+        module.set_num_threads(1)
+    return module
+
+
 def breakdown(args):
+    cr, torch = framework("chainrule"), framework("torch")
     runs = [chain_parts(cr, args.chain), chain_parts(torch, args.chain), numpy_chain(args.chain)]
     gc.disable()
     seen = [[run() for _ in range(args.repeats)] for run in runs]
@@ -121,27 +130,55 @@ def breakdown(args):
     print(f"{'NumPy alone, forward':<28} {floor[0] * 1e3:>8.1f} ms")
 
 
-# ---- timing -------------------------------------------------------------------------------------
-def median_times(runs, repeats):
-    """Median CPU time of each run, the runs taken in turn (so that a busy moment of the machine
-    falls on all of them alike), after one untimed warm-up run each."""
-    for run in runs:
-        run()
-    times = [[] for _ in runs]
-    for _ in range(repeats):
-        for run, seen in zip(runs, times):
-            gc.collect()  # each run starts with no garbage left by the one before
-            start = time.process_time()
-            run()
-            seen.append(time.process_time() - start)
-    return [statistics.median(t) for t in times]
-
-
+# ---- timing, one worker process per library -------------------------------------------------------
 def cases(args):
     return {
         f"chain: {args.chain} scalar ops, fwd + bwd": lambda m: chain(m, args.chain),
         f"mlp: 2-16-16-1 tanh, batch 32, {args.steps} SGD steps": lambda m: mlp(m, args.steps),
     }
+
+
+def serve(name, args, conn):
+    """A worker: imports one library, then answers requests for a case's result or the CPU time
+    of one run of it, until told to stop."""
+    m = framework(name)
+    runs = {case: make(m) for case, make in cases(args).items()}
+    conn.send(m.__version__)
+    while (request := conn.recv()) is not None:
+        what, case = request
+        if what == "result":
+            conn.send(float(runs[case]()))
+            continue
+        gc.collect()  # each run starts with no garbage left by the one before
+        start = time.process_time()
+        runs[case]()
+        conn.send(time.process_time() - start)
+
+
+class Worker:
+    def __init__(self, name, args):
+        context = multiprocessing.get_context("spawn")  # a fresh interpreter: nothing inherited
+        self.conn, theirs = context.Pipe()
+        self.process = context.Process(target=serve, args=(name, args, theirs), daemon=True)
+        self.process.start()
+        self.version = self.conn.recv()
+
+    def ask(self, what, case):
+        self.conn.send((what, case))
+        return self.conn.recv()
+
+    def stop(self):
+        self.conn.send(None)
+        self.process.join()
+
+
+def median_times(workers, case, repeats):
+    """Median CPU time of one run of `case` in each worker, the workers taking turns, after one
+    untimed warm-up run each."""
+    for w in workers:
+        w.ask("result", case)
+    times = [[w.ask("time", case) for w in workers] for _ in range(repeats)]
+    return [statistics.median(t) for t in zip(*times)]
 
 
 def main():
@@ -152,38 +189,33 @@ def main():
     parser.add_argument("--profile", choices=["chain", "mlp"],
                         help="profile chainrule on one case instead of printing the table")
     parser.add_argument("--breakdown", action="store_true",
-                        help="split the chain's time into forward, recording and backward")
+                        help="split the chain's time into forward, recording and backward "
+                             "(both libraries in this process, garbage collection off)")
     args = parser.parse_args()
-    # Tensors this small never gain from PyTorch's thread pool, and on a busy machine its
-    # threads wait on each other: one thread is PyTorch at its fastest here.
-    torch.set_num_threads(1)
-
     if args.breakdown:
         return breakdown(args)
     if args.profile:
         make = next(f for name, f in cases(args).items() if name.startswith(args.profile))
-        run = make(cr)
+        run = make(framework("chainrule"))
         run()
         cProfile.runctx("run()", globals(), {"run": run}, sort="tottime")
         return
 
-    # the two must agree before their times mean anything
-    for name, make in cases(args).items():
-        ours, theirs = float(make(cr)()), float(make(torch)())
-        if not np.isclose(ours, theirs, rtol=1e-3, atol=1e-5):
-            raise SystemExit(f"{name}: chainrule gives {ours}, PyTorch {theirs}")
+    ours, theirs = workers = [Worker("chainrule", args), Worker("torch", args)]
+    for case in cases(args):  # the two must agree before their times mean anything
+        a, b = ours.ask("result", case), theirs.ask("result", case)
+        if not np.isclose(a, b, rtol=1e-3, atol=1e-5):
+            raise SystemExit(f"{case}: chainrule gives {a}, PyTorch {b}")
 
-    print(f"chainrule {cr.__version__} vs PyTorch {torch.__version__} on the CPU "
-          f"({torch.get_num_threads()} thread), NumPy {np.__version__}, Python "
-          f"{platform.python_version()}; median CPU time of {args.repeats} runs\n")
-    print(f"{'case':<48} {'chainrule':>11} {'PyTorch':>11} {'ratio':>7} {'frozen heap':>12}")
-    for name, make in cases(args).items():
-        ours, theirs = median_times([make(cr), make(torch)], args.repeats)
-        gc.freeze()  # see the module docstring
-        frozen = median_times([make(cr), make(torch)], args.repeats)
-        gc.unfreeze()
-        print(f"{name:<48} {ours * 1e3:>8.1f} ms {theirs * 1e3:>8.1f} ms {ours / theirs:>6.2f}x "
-              f"{frozen[0] / frozen[1]:>11.2f}x")
+    print(f"chainrule {ours.version} vs PyTorch {theirs.version} on the CPU (1 thread), each in "
+          f"its own process; NumPy {np.__version__}, Python {platform.python_version()}; median "
+          f"CPU time of {args.repeats} runs\n")
+    print(f"{'case':<48} {'chainrule':>11} {'PyTorch':>11} {'ratio':>7}")
+    for case in cases(args):
+        a, b = median_times(workers, case, args.repeats)
+        print(f"{case:<48} {a * 1e3:>8.1f} ms {b * 1e3:>8.1f} ms {a / b:>6.2f}x", flush=True)
+    for w in workers:
+        w.stop()
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ time it is taken. No recursion, so a 100,000-node chain is fine."""
 from heapq import heappop, heappush
 
 from . import anomaly
-from .function import _FREED, _as_array, forbid_double_backward
+from .function import _FREED, _as_array, _ndarray, forbid_double_backward
 from .grad_mode import set_grad_enabled
 
 Tensor = None  # set once by chainrule.tensor
@@ -63,14 +63,17 @@ def backward(outputs, grad_outputs, retain_graph=None, create_graph=False, input
             else:
                 in_grads = _call_backward(node, grads, create_graph)
             if type(in_grads) is not tuple:
-                in_grads = _as_tuple(in_grads)
+                in_grads = (in_grads,) if type(in_grads) is Tensor else _as_tuple(in_grads)
             if len(in_grads) > len(node._targets):
                 raise _too_many(node, in_grads)
-            for target, meta, g in zip(node._targets, node._edge_meta, in_grads):
+            for target, index, g in zip(node._targets, node._indices, in_grads):
                 if target is None or g is None:
                     continue
-                index, shape, dtype = meta
-                if type(g) is not Tensor or g.array.shape != shape or g.array.dtype != dtype:
+                if index is None:  # a leaf
+                    shape, dtype = target.array.shape, target.array.dtype
+                else:
+                    shape, dtype, _ = target._outputs_meta[index]
+                if type(g) is not Tensor or g.array.shape != shape or g.array.dtype is not dtype:
                     g = _fit(g, shape, dtype, node)
                 if index is None:  # a leaf: summed here, accumulated into .grad at the end
                     if wanted_leaves is None or id(target) in wanted_leaves:
@@ -146,7 +149,8 @@ def _add_recorded(a, b):
 def _add_arrays(a, b):
     """Sums two gradients of the same shape and dtype (the edge made them so), without the
     bookkeeping of an op: nothing is recorded when create_graph is False."""
-    return Tensor._make(_as_array(a.array + b.array), False, None, 0)
+    total = a.array + b.array
+    return Tensor._make(total if type(total) is _ndarray else _as_array(total), False, None, 0)
 
 
 def _add_leaf(leaf_grads, leaf, g, add):

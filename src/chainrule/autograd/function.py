@@ -6,8 +6,9 @@ A node holds what the engine needs to walk back through it:
   `(target, index, shape, dtype)`: the node that made the input and which of its outputs it is,
   or, for a leaf, the leaf Tensor itself with index None; shape and dtype are the input's, so
   that the engine can sum a broadcast gradient back and cast it at the edge. (Stored as two
-  tuples, `_targets` and `_edge_meta`, so that a long graph holds fewer objects that Python's
-  garbage collector must scan again and again: the metadata tuples hold no references.)
+  tuples, `_targets` and `_indices`; shape and dtype are read off the target, which describes
+  its outputs in `_outputs_meta`. Recording an op is then cheap, and a long graph holds few
+  objects that Python's garbage collector must scan again and again.)
 - `_saved`: what `save_for_backward` kept, as plain data (see `_saved_other`), with the versions
   it had, to catch in-place changes;
 - `_seq`: creation order. A node is always made after every node it depends on, so walking
@@ -20,7 +21,8 @@ import numpy as np
 from . import anomaly
 from .grad_mode import _state, no_grad
 
-Tensor = None  # set once by chainrule.tensor, the one place where the layers meet
+Tensor = _make = None  # set once by chainrule.tensor (Tensor and Tensor._make), the one place
+#                        where the layers meet
 record_hooks = []  # each is called with the outputs of every recorded op (explain uses it)
 _next_seq = itertools.count().__next__
 _FREED = object()  # `_saved` of a node after backward() released its saved arrays
@@ -56,7 +58,7 @@ class Function:
     needs_input_grad = ()
     _seq = -1
     _targets = ()           # per input: the node (or leaf) its gradient goes to, or None
-    _edge_meta = ()         # per input: (output index or None for a leaf, shape, dtype), or None
+    _indices = ()           # per input: which output of its target node it is (None: a leaf)
     _outputs_meta = ()      # per output: (shape, dtype, array type)
     _saved = None           # tuple of saved entries (see _saved_other), or _FREED
     _to_save = ()           # what forward passed to save_for_backward, until apply resolves it
@@ -105,18 +107,18 @@ class Function:
             elif kind == "input":  # rebuilt around the array, pointing where the original did
                 node = self._targets[index]
                 if node is not None:
-                    out_index = self._edge_meta[index][0]
+                    out_index = self._indices[index]
                     if box is None and node._boxes is not None:  # made after the save
                         box = node._boxes.get(out_index)
-                    value = Tensor._make(value, True, node, out_index)
+                    value = _make(value, True, node, out_index)
                 else:
-                    value = Tensor._make(value, False, None, 0)
+                    value = _make(value, False, None, 0)
             elif kind == "output":
                 if box is None and self._boxes is not None:
                     box = self._boxes.get(index)
-                value = Tensor._make(value, True, self, index)
+                value = _make(value, True, self, index)
             else:  # an array made in forward
-                value = Tensor._make(value, False, None, 0)
+                value = _make(value, False, None, 0)
             if box is not None:
                 if box[0] != version:
                     raise _changed_in_place(self, value.shape, version, box[0])
@@ -138,8 +140,8 @@ class Function:
     @property
     def next_edges(self):
         """Per input: None, or (target, index, shape, dtype) (see the module docstring)."""
-        return tuple(None if t is None else (t,) + m for t, m in zip(self._targets,
-                                                                     self._edge_meta))
+        return tuple(None if t is None else (t, i) + edge_shape(t, i)
+                     for t, i in zip(self._targets, self._indices))
 
     @property
     def name(self):
@@ -175,44 +177,49 @@ class Function:
         else:
             with no_grad():
                 out = cls.forward(ctx, *args, **kwargs)
-        single = type(out) is not tuple
-        outs = (out,) if single else out
+        if type(out) is tuple:
+            return ctx._wrap_several(args, out, record)
         if anomaly._enabled:
-            anomaly.check_forward(cls.__name__, args, outs)
+            anomaly.check_forward(cls.__name__, args, (out,))
         if record and _state.enabled:
-            wrapped = ctx._record(args, outs)
-            for hook in record_hooks:
-                hook(wrapped)
-        elif single:
-            wrapped = (Tensor._make(out if type(out) is _ndarray else _as_array(out),
-                                    False, None, 0),)
-        else:
-            wrapped = tuple(Tensor._make(_as_array(o), False, None, 0) for o in outs)
-        if cls.is_view and not wrapped[0].requires_grad:  # not recorded, but still shared memory
-            for w in wrapped:  # every piece (split's too) shares the input's memory
-                w._version_box = args[0]._version_box
-        return wrapped[0] if single else tuple(wrapped)
+            return ctx._record(args, (out,))[0]
+        t = _make(out if type(out) is _ndarray else _as_array(out), False, None, 0)
+        if cls.is_view:  # not recorded, but still shared memory
+            t._vbox = args[0]._version_box
+        return t
+
+    def _wrap_several(self, args, outs, record):
+        """apply's end for an op with several outputs."""
+        if anomaly._enabled:
+            anomaly.check_forward(self.name, args, outs)
+        if record and _state.enabled:
+            return tuple(self._record(args, outs))
+        wrapped = tuple(_make(_as_array(o), False, None, 0) for o in outs)
+        if self.is_view:  # every piece (split's too) shares the input's memory
+            for w in wrapped:
+                w._vbox = args[0]._version_box
+        return wrapped
 
     def _connect(self, inputs):
         """Numbers this node and makes its edges: one per input, to where its gradient goes."""
         self._seq = _next_seq()
-        needs, targets, metas = [], [], []
+        needs, targets, indices = [], [], []
         for a in inputs:
             if isinstance(a, Tensor) and a.requires_grad:
-                array, node = a.array, a.grad_fn
                 needs.append(True)
+                node = a.grad_fn
                 if node is None:  # a leaf: its gradient goes to the leaf itself
                     targets.append(a)
-                    metas.append((None, array.shape, array.dtype))
+                    indices.append(None)
                 else:
                     targets.append(node)
-                    metas.append((a._out_index, array.shape, array.dtype))
+                    indices.append(a._out_index)
             else:
                 needs.append(False)
                 targets.append(None)
-                metas.append(None)
+                indices.append(None)
         self.needs_input_grad = tuple(needs)
-        self._targets, self._edge_meta = tuple(targets), tuple(metas)
+        self._targets, self._indices = tuple(targets), tuple(indices)
 
     def _record(self, args, outs):
         """Makes this call a node of the graph: edges to the inputs, outputs pointing back to it,
@@ -222,7 +229,7 @@ class Function:
             array = outs[0]
             if type(array) is not _ndarray:
                 array = _as_array(array)
-            wrapped = [Tensor._make(array, True, self, 0)]
+            wrapped = [_make(array, True, self, 0)]
             self._outputs_meta = ((array.shape, array.dtype, type(array)),)
         else:
             wrapped = self._several_outputs(outs)
@@ -242,7 +249,9 @@ class Function:
                     saved.append(_saved_other(value, outs, wrapped))
                     continue
                 if a.grad_fn is not None:  # a computed tensor (see Tensor._version_box)
-                    saved.append(("input", a.array, a._vbox, a._version, i))
+                    box = a._vbox  # (Tensor._version inline, for the usual case of no counter)
+                    version = box[0] if box else 0 if a.grad_fn._boxes is None else a._version
+                    saved.append(("input", a.array, box, version, i))
                 elif a.requires_grad:  # a leaf: the node holds it already, as an edge target
                     saved.append(("leaf", None, None, a._version, i))
                 else:
@@ -252,6 +261,8 @@ class Function:
             self._to_save = ()
         if anomaly._enabled:
             self._trace = anomaly.user_frame()
+        for hook in record_hooks:
+            hook(wrapped)
         return wrapped
 
     def _several_outputs(self, outs):
@@ -261,7 +272,7 @@ class Function:
         for i, o in enumerate(outs):
             array = _as_array(o)
             differentiable = array.dtype.kind == "f" and not _is_in(o, self._non_differentiable)
-            wrapped.append(Tensor._make(array, differentiable, self, i))
+            wrapped.append(_make(array, differentiable, self, i))
             meta.append((array.shape, array.dtype, type(array)))
         self._outputs_meta = tuple(meta)
         return wrapped
@@ -294,8 +305,7 @@ class OnceDifferentiableBackward(Function):
     def __init__(self, op, grad_in, grad_out):
         self.op_name = op.name
         self._connect(grad_in)  # then the op's own edges in front
-        self._targets, self._edge_meta = (op._targets + self._targets,
-                                          op._edge_meta + self._edge_meta)
+        self._targets, self._indices = op._targets + self._targets, op._indices + self._indices
         self.needs_input_grad = op.needs_input_grad + self.needs_input_grad
         self._outputs_meta = ((grad_out.shape, grad_out.dtype, type(grad_out.array)),)
 
@@ -310,8 +320,16 @@ def forbid_double_backward(op, grads_in, grads_out):
     """The gradients a once_differentiable op returned, each as a tensor whose own gradient
     raises (see OnceDifferentiableBackward)."""
     return tuple(None if g is None else
-                 Tensor._make(g.array, True, OnceDifferentiableBackward(op, grads_in, g), 0)
+                 _make(g.array, True, OnceDifferentiableBackward(op, grads_in, g), 0)
                  for g in grads_out)
+
+
+def edge_shape(target, index):
+    """(shape, dtype) of the input an edge carries a gradient to: output `index` of the target
+    node, or the leaf tensor itself (index None)."""
+    if index is None:
+        return target.array.shape, target.array.dtype
+    return target._outputs_meta[index][:2]
 
 
 def _is_in(value, group):

@@ -93,18 +93,30 @@ def _check_broadcast(name, *values):
                          "each pair of dimensions must be equal or one of them 1)") from None
 
 
-class Binary(Op):
-    """An op on two operands that broadcast; `call` promotes them first."""
-    label = None  # the name errors give, when it is not the class name in lower case
-
-    @classmethod
-    def call(cls, a, b):
+def _promoting_call(cls):
+    """`cls.call(a, b)`: the operands promoted to their common dtype, then the op. A plain
+    function, so that Tensor's operators can be it (`a + b` is then one Python call)."""
+    def call(a, b):
         a, b = binary(a, b)
+        if not cls.bools and (a if isinstance(a, Tensor) else b).dtype == dtypes.bool_:
+            raise TypeError(f"{cls.name_of()}: not defined for bool tensors; convert them first "
+                            "with .long() or .float()")
         try:
             return cls.apply(a, b)
         except ValueError:
             _check_broadcast(cls.name_of(), a, b)
             raise
+    return call
+
+
+class Binary(Op):
+    """An op on two operands that broadcast; `call` promotes them first."""
+    label = None  # the name errors give, when it is not the class name in lower case
+    bools = True  # whether two bool tensors are valid operands
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.call = staticmethod(_promoting_call(cls))
 
     @classmethod
     def name_of(cls):
@@ -113,14 +125,7 @@ class Binary(Op):
 
 class Numeric(Binary):
     """A binary op that is not defined for two bools (NumPy would quietly give int8)."""
-
-    @classmethod
-    def call(cls, a, b):
-        a, b = binary(a, b)
-        if (a if isinstance(a, Tensor) else b).dtype == dtypes.bool_:
-            raise TypeError(f"{cls.name_of()}: not defined for bool tensors; convert them first "
-                            "with .long() or .float()")
-        return super().call(a, b)
+    bools = False
 
 
 # ---- arithmetic -------------------------------------------------------------------------------
@@ -475,7 +480,8 @@ def _zero_grad_op(ufunc):
 
 def _unary(cls):
     def fn(x):
-        return cls.apply(floating(x))
+        return cls.apply(x if isinstance(x, Tensor) and x.array.dtype.kind == "f" else
+                         floating(x))
     fn.__name__ = cls.__name__.lower()
     fn.__doc__ = cls.__doc__
     return fn
