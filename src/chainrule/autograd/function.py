@@ -26,7 +26,7 @@ Tensor = _make = None  # set once by chainrule.tensor (Tensor and Tensor._make),
 record_hooks = []  # each is called with the outputs of every recorded op (explain uses it)
 _next_seq = itertools.count().__next__
 _FREED = object()  # `_saved` of a node after backward() released its saved arrays
-_ndarray, _asarray = np.ndarray, np.asarray
+_ndarray, _generic, _asarray = np.ndarray, np.generic, np.asarray
 _PLAIN = (bool, int, float, tuple, str)  # saved values kept as they are
 
 
@@ -183,7 +183,9 @@ class Function:
             anomaly.check_forward(cls.__name__, args, (out,))
         if record and _state.enabled:
             return ctx._record(args, (out,))[0]
-        t = _make(out if type(out) is _ndarray else _as_array(out), False, None, 0)
+        if type(out) is not _ndarray:  # (_as_array inline for NumPy's 0-d results, scalars)
+            out = _asarray(out) if isinstance(out, _generic) else _as_array(out)
+        t = _make(out, False, None, 0)
         if cls.is_view:  # not recorded, but still shared memory
             t._vbox = args[0]._version_box
         return t
@@ -228,7 +230,7 @@ class Function:
         if len(outs) == 1 and not self._non_differentiable:  # the common case
             array = outs[0]
             if type(array) is not _ndarray:
-                array = _as_array(array)
+                array = _asarray(array) if isinstance(array, _generic) else _as_array(array)
             wrapped = [_make(array, True, self, 0)]
             self._outputs_meta = ((array.shape, array.dtype, type(array)),)
         else:

@@ -97,7 +97,8 @@ def _promoting_call(cls):
     """`cls.call(a, b)`: the operands promoted to their common dtype, then the op. A plain
     function, so that Tensor's operators can be it (`a + b` is then one Python call)."""
     def call(a, b):
-        a, b = binary(a, b)
+        if type(a) is not Tensor or type(b) is not Tensor or a.array.dtype is not b.array.dtype:
+            a, b = binary(a, b)  # (two tensors of one dtype, the most common, need nothing)
         if not cls.bools and (a if isinstance(a, Tensor) else b).dtype == dtypes.bool_:
             raise TypeError(f"{cls.name_of()}: not defined for bool tensors; convert them first "
                             "with .long() or .float()")
