@@ -201,7 +201,7 @@ def _torch_layout(placed, shape, name):
 
 # ---- reading and adding along one dim ---------------------------------------------------------
 def _index_array(name, index):
-    index = index.array if isinstance(index, Tensor) else array_module().asarray(index)
+    index = index.array if isinstance(index, Tensor) else array_module(index).asarray(index)
     if index.dtype.kind not in "iu":
         raise TypeError(f"{name}: index must be an integer tensor, got {index.dtype}")
     return index
@@ -291,7 +291,7 @@ def take_along_dim(input, indices, dim=None):
 
 def masked_fill(input, mask, value):
     """`value` where mask is True, input elsewhere (mask broadcasts to input's shape)."""
-    mask = mask.array if isinstance(mask, Tensor) else array_module().asarray(mask)
+    mask = mask.array if isinstance(mask, Tensor) else array_module(mask).asarray(mask)
     if mask.dtype.kind != "b":
         raise TypeError(f"masked_fill: mask must be a bool tensor, got {mask.dtype}")
     try:
