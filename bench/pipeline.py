@@ -5,11 +5,12 @@ with momentum, for every batch of the 60,000 training images.
   mlp epoch:    784-800-10 ReLU MLP
   lenet5 epoch: LeNet-5 (6 and 16 5x5 maps, max pooling, 120-84-10, ReLU)
 
-    CHAINRULE_DATA=../shared/data python bench/pipeline.py --repeats 3
+    CHAINRULE_DATA=../shared/data python bench/pipeline.py --repeats 5
 
-chainrule reads the images with its own MNIST loader and DataLoader; PyTorch gets the same
-arrays as tensors and draws its batches by indexing with a shuffled permutation (the fastest way
-to feed it, faster than torch.utils.data.DataLoader). Both run in float32 with every core
+chainrule reads the images with its own MNIST loader and DataLoader (the dataset makes its
+float32 copy of the images in the warm-up); PyTorch gets the same arrays, converted before
+timing, as tensors and draws its batches by indexing with a shuffled permutation (the fastest
+way to feed it, faster than torch.utils.data.DataLoader). Both run in float32 with every core
 (torch.set_num_threads(os.cpu_count())); the runs alternate so that a busy machine slows both
 alike; each figure is the median of --repeats epochs after one untimed warm-up of 20 batches."""
 import argparse

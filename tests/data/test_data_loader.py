@@ -8,7 +8,8 @@ import pytest
 
 import chainrule as cr
 from chainrule.data import DataLoader, Dataset, TensorDataset, default_collate
-from chainrule.data.transforms import RandomCrop, RandomHorizontalFlip, Compose
+from chainrule.data.transforms import (Compose, Normalize, RandomCrop, RandomHorizontalFlip,
+                                       ToFloat)
 
 
 def numbers(n=10):
@@ -87,6 +88,41 @@ def test_random_augmentation_in_the_thread_follows_manual_seed():
             cr.randn(100)  # the training loop draws too, while the thread works
         return np.concatenate(out)
     np.testing.assert_array_equal(run(), run())
+
+
+
+@pytest.mark.parametrize("transform", [
+    ToFloat(),
+    Compose([ToFloat(), Normalize((0.5, 0.4, 0.3), (0.2, 0.3, 0.4))]),
+    Compose([ToFloat(), RandomCrop(8, padding=2), RandomHorizontalFlip(), Normalize(0.5, 0.25)])])
+def test_cached_inputs_give_the_batches_of_per_batch_transforms(transform):
+    images = np.random.default_rng(1).integers(0, 256, (45, 3, 8, 8)).astype(np.uint8)
+
+    def epochs(cache):
+        ds = TensorDataset(images, np.arange(45), transform=transform, cache=cache)
+        loader = DataLoader(ds, batch_size=8, shuffle=True, seed=4)
+        return [np.concatenate([x.numpy() for x, _ in loader]) for _ in range(2)]
+    cached, plain = epochs(True), epochs(False)
+    for a, b in zip(cached, plain):
+        assert a.dtype == b.dtype == np.float32
+        np.testing.assert_array_equal(a, b)
+    # a new order each epoch (and with random steps, new crops and flips): epochs differ
+    assert not np.array_equal(cached[0], cached[1])
+
+
+def test_random_steps_after_the_cache_differ_between_epochs():
+    images = np.random.default_rng(2).integers(0, 256, (16, 1, 6, 6)).astype(np.uint8)
+    ds = TensorDataset(images, transform=Compose([ToFloat(), RandomCrop(6, padding=1)]))
+    loader = DataLoader(ds, batch_size=16, seed=0)  # no shuffle: only the crops can change
+    [(first,)], [(second,)] = list(loader), list(loader)
+    assert first.dtype == np.float32 and not np.array_equal(first.numpy(), second.numpy())
+
+
+def test_no_transform_gives_the_raw_arrays():
+    images = np.random.default_rng(3).integers(0, 256, (10, 1, 4, 4)).astype(np.uint8)
+    x, = next(iter(DataLoader(TensorDataset(images), batch_size=10)))
+    assert x.dtype == np.uint8
+    np.testing.assert_array_equal(x.numpy(), images)
 
 
 def test_fast_path_fetches_whole_batches():

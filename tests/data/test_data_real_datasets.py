@@ -34,8 +34,22 @@ def test_fashion_classes_are_balanced(data_dir):
 
 
 def test_raw_pixels_with_no_transform(data_dir):
-    x, _ = MNIST(root=data_dir, train=False, download=False, transform=None)[0]
+    raw = MNIST(root=data_dir, train=False, download=False, transform=None)
+    x, _ = raw[0]
     assert x.dtype == np.uint8 and x.max() == 255
+    xb, _ = next(iter(DataLoader(raw, batch_size=500)))
+    assert xb.dtype == np.uint8
+    np.testing.assert_array_equal(xb.numpy(), raw.images[:500])
+
+
+def test_cached_pixels_are_the_per_batch_ones(data_dir):
+    def batches(**kw):
+        test = MNIST(root=data_dir, train=False, download=False, **kw)
+        return list(DataLoader(test, batch_size=1000, shuffle=True, seed=5))
+    for (a, y), (b, z) in zip(batches(), batches(cache=False)):
+        assert a.dtype == b.dtype == np.float32 and a.shape == (1000, 1, 28, 28)
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+        np.testing.assert_array_equal(y.numpy(), z.numpy())
 
 
 def test_a_loader_epoch_over_mnist(image_sets):

@@ -3,7 +3,7 @@ import pytest
 
 import chainrule as cr
 from chainrule.data.transforms import (Compose, Normalize, RandomCrop, RandomHorizontalFlip,
-                                       ToFloat, apply_batch)
+                                       ToFloat, apply_batch, split_deterministic)
 
 
 def images(n=8, c=3, h=6, w=5):
@@ -88,3 +88,33 @@ def test_compose_in_order_and_plain_functions():
     np.testing.assert_allclose(y, (x[:, :1] / 255.0 - 0.5) / 0.25, atol=1e-6)
     np.testing.assert_allclose(t(x[2]), y[2], rtol=1e-6)
     assert "Normalize" in repr(t)
+
+
+
+def test_split_deterministic_keeps_the_leading_fixed_steps():
+    to_float, crop, norm = ToFloat(), RandomCrop(4), Normalize(0.5, 0.25)
+    fixed, rest = split_deterministic(Compose([to_float, crop, norm]))
+    assert fixed is to_float and rest.transforms == [crop, norm]
+    fixed, rest = split_deterministic(Compose([to_float, norm]))
+    assert fixed.transforms == [to_float, norm] and rest is None
+    assert split_deterministic(crop) == (None, crop)
+    assert split_deterministic(to_float) == (to_float, None)
+    nested = Compose([Compose([to_float, norm]), RandomHorizontalFlip()])
+    assert split_deterministic(nested)[0] is nested.transforms[0]
+    double = lambda x: x * 2  # a plain function may be random or stateful: never split off
+    fixed, rest = split_deterministic(Compose([double, to_float]))
+    assert fixed is None and rest.transforms == [double, to_float]
+
+
+def test_fixed_steps_on_the_whole_stack_equal_them_per_batch():
+    x = images(n=40)
+    t = Compose([ToFloat(), Normalize((0.4, 0.5, 0.6), (0.2, 0.3, 0.25)), RandomHorizontalFlip()])
+    fixed, rest = split_deterministic(t)
+    whole = fixed.batch(x)
+    cr.manual_seed(1)
+    split = [rest.batch(whole[i:i + 16]) for i in range(0, 40, 16)]
+    cr.manual_seed(1)
+    direct = [t.batch(x[i:i + 16]) for i in range(0, 40, 16)]
+    for a, b in zip(split, direct):
+        assert a.dtype == b.dtype == np.float32
+        np.testing.assert_array_equal(a, b)

@@ -4,6 +4,9 @@ Each transform is written once, for a stack of images (N, C, H, W), in `batch`; 
 sample runs `batch` on a stack of one. The DataLoader's fast path calls `batch` on whole batches,
 so augmentation costs a few array operations per batch, not a Python call per image. Random
 transforms draw from chainrule's seeded generator (see `rng`), one draw per image.
+Deterministic ones (`deterministic = True`: ToFloat, Normalize) give the same result whatever
+the batch, so an in-memory dataset may apply them once to all its samples (see
+`split_deterministic` and `ArrayDataset`).
 
     transform = Compose([ToFloat(), RandomCrop(32, padding=4), RandomHorizontalFlip(),
                          Normalize((0.49, 0.48, 0.45), (0.25, 0.24, 0.26))])"""
@@ -21,8 +24,26 @@ def apply_batch(transform, xs):
     return np.stack([transform(x) for x in xs])
 
 
+def split_deterministic(transform):
+    """`transform` as (its leading deterministic steps, the rest), each a transform or None:
+    Compose([ToFloat(), RandomCrop(28, padding=2), Normalize(0.1, 0.3)]) gives ToFloat() and
+    Compose([RandomCrop(...), Normalize(...)]). Applying the first to a whole stack at once and
+    the second per batch gives exactly what applying `transform` per batch gives."""
+    steps = transform.transforms if isinstance(transform, Compose) else [transform]
+    cut = next((i for i, t in enumerate(steps) if not getattr(t, "deterministic", False)),
+               len(steps))
+    return _composed(steps[:cut]), _composed(steps[cut:])
+
+
+def _composed(steps):
+    return None if not steps else steps[0] if len(steps) == 1 else Compose(steps)
+
+
 class Transform:
-    """A map on samples, defined on stacks of them by `batch(xs)`."""
+    """A map on samples, defined on stacks of them by `batch(xs)`. Set `deterministic = True`
+    when the output for each sample depends on that sample alone (no randomness, no state)."""
+
+    deterministic = False
 
     def __call__(self, x):
         return self.batch(np.asarray(x)[None])[0]
@@ -41,6 +62,10 @@ class Compose(Transform):
     def __init__(self, transforms):
         self.transforms = list(transforms)
 
+    @property
+    def deterministic(self):
+        return all(getattr(t, "deterministic", False) for t in self.transforms)
+
     def __call__(self, x):
         for t in self.transforms:
             x = t(x)
@@ -56,15 +81,21 @@ class ToFloat(Transform):
     """Integer pixels 0 .. `scale` to float32 in [0, 1] (like torchvision's ToTensor, minus the
     layout change: samples are already (C, H, W))."""
 
+    deterministic = True
+
     def __init__(self, scale=255.0):
         self.scale = float(scale)
 
     def batch(self, xs):
-        return xs.astype(np.float32) / np.float32(self.scale)
+        # converted inside the division: no float32 temporary (for a whole dataset, see
+        # ArrayDataset's cache, that would double the peak memory)
+        return np.divide(xs, np.float32(self.scale), dtype=np.float32)
 
 
 class Normalize(Transform):
     """`(x - mean) / std` per channel: mean and std are numbers or one value per channel."""
+
+    deterministic = True
 
     def __init__(self, mean, std):
         self.mean = _per_channel(mean)

@@ -24,16 +24,19 @@ RECORD = 1 + int(np.prod(SHAPE))
 
 class CIFAR10(ImageDataset):
     """Sample i is (image, label): the image float32 (3, 32, 32) in [0, 1] with the default
-    transform (transform=None: the raw uint8 pixels), the label an int64 in 0..9."""
+    transform (transform=None: the raw uint8 pixels), the label an int64 in 0..9. With `cache`,
+    the DataLoader's batches come from a float32 copy of all the images, made on first use
+    (614 MB for the training split, 123 MB for the test split); `cache=False` converts each
+    batch."""
 
     source = SOURCE
     classes = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
                "truck"]
 
-    def __init__(self, root=None, train=True, download=True, transform=ToFloat()):
+    def __init__(self, root=None, train=True, download=True, transform=ToFloat(), cache=True):
         archive = locate(self.source, root, download)[self.source.files[0].name]
         images, labels = read_archive(archive, TRAIN_BATCHES if train else TEST_BATCHES)
-        super().__init__(images, labels, train, transform)
+        super().__init__(images, labels, train, transform, cache)
 
 
 
