@@ -69,7 +69,7 @@ def backward(outputs, grad_outputs, retain_graph=None, create_graph=False, input
             for target, index, g in zip(node._targets, node._indices, in_grads):
                 if target is None or g is None:
                     continue
-                if index is None:  # a leaf
+                if index is None:  # a leaf (function.edge_shape, inline on this hot path)
                     shape, dtype = target.array.shape, target.array.dtype
                 else:
                     shape, dtype, _ = target._outputs_meta[index]
