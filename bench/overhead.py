@@ -161,11 +161,20 @@ class Worker:
         self.conn, theirs = context.Pipe()
         self.process = context.Process(target=serve, args=(name, args, theirs), daemon=True)
         self.process.start()
-        self.version = self.conn.recv()
+        theirs.close()  # the worker holds the only other end: if it dies, recv() raises
+        self.name = name
+        self.version = self.receive()
 
     def ask(self, what, case):
         self.conn.send((what, case))
-        return self.conn.recv()
+        return self.receive()
+
+    def receive(self):
+        try:
+            return self.conn.recv()
+        except EOFError:
+            raise SystemExit(f"the {self.name} worker stopped (its error is printed above); is "
+                             f"{self.name} installed in this Python?") from None
 
     def stop(self):
         self.conn.send(None)

@@ -178,24 +178,33 @@ class Function:
             with no_grad():
                 out = cls.forward(ctx, *args, **kwargs)
         if type(out) is tuple:
-            return ctx._wrap_several(args, out, record)
+            return ctx._wrap_several(args, raw, out, record)
         if anomaly._enabled:
             anomaly.check_forward(cls.__name__, args, (out,))
+        array = out  # (_as_array inline, for NumPy's 0-d results: scalars)
+        if type(out) is not _ndarray:
+            array = _asarray(out) if isinstance(out, _generic) else _as_array(out)
         if record and _state.enabled:
-            return ctx._record(args, (out,))[0]
-        if type(out) is not _ndarray:  # (_as_array inline for NumPy's 0-d results, scalars)
-            out = _asarray(out) if isinstance(out, _generic) else _as_array(out)
-        t = _make(out, False, None, 0)
+            if ctx._non_differentiable:
+                wrapped = ctx._several_outputs((out,))
+            else:
+                wrapped = (_make(array, True, ctx, 0),)
+                ctx._outputs_meta = ((array.shape, array.dtype, type(array)),)
+            ctx._record(args, raw, (out,), wrapped)
+            return wrapped[0]
+        t = _make(array, False, None, 0)
         if cls.is_view:  # not recorded, but still shared memory
             t._vbox = args[0]._version_box
         return t
 
-    def _wrap_several(self, args, outs, record):
+    def _wrap_several(self, args, raw, outs, record):
         """apply's end for an op with several outputs."""
         if anomaly._enabled:
             anomaly.check_forward(self.name, args, outs)
         if record and _state.enabled:
-            return tuple(self._record(args, outs))
+            wrapped = self._several_outputs(outs)
+            self._record(args, raw, outs, wrapped)
+            return wrapped
         wrapped = tuple(_make(_as_array(o), False, None, 0) for o in outs)
         if self.is_view:  # every piece (split's too) shares the input's memory
             for w in wrapped:
@@ -223,18 +232,11 @@ class Function:
         self.needs_input_grad = tuple(needs)
         self._targets, self._indices = tuple(targets), tuple(indices)
 
-    def _record(self, args, outs):
-        """Makes this call a node of the graph: edges to the inputs, outputs pointing back to it,
-        and the saved values as entries (see `_saved_other` for their form)."""
+    def _record(self, args, raw, outs, wrapped):
+        """Makes this call a node of the graph, whose outputs (`wrapped`, made pointing back to
+        it) are `outs`: edges to the inputs (`args`, whose arrays are `raw`), and the saved
+        values as entries (see `_saved_other` for their form)."""
         self._connect(args)
-        if len(outs) == 1 and not self._non_differentiable:  # the common case
-            array = outs[0]
-            if type(array) is not _ndarray:
-                array = _asarray(array) if isinstance(array, _generic) else _as_array(array)
-            wrapped = [_make(array, True, self, 0)]
-            self._outputs_meta = ((array.shape, array.dtype, type(array)),)
-        else:
-            wrapped = self._several_outputs(outs)
         if self.is_view:
             for w in wrapped:
                 w._version_box = args[0]._version_box
@@ -244,28 +246,29 @@ class Function:
                 if value is None or type(value) in _PLAIN:
                     saved.append(("value", value, None, 0, None))
                     continue
-                for i, a in enumerate(args):  # most saved values are inputs, or their arrays
-                    if value is a or isinstance(a, Tensor) and value is a.array:
+                for i, r in enumerate(raw):  # most saved values are inputs, or their arrays
+                    if value is r or value is args[i]:
+                        a = args[i]
                         break
                 else:
+                    a = None
+                if not isinstance(a, Tensor):
                     saved.append(_saved_other(value, outs, wrapped))
-                    continue
-                if a.grad_fn is not None:  # a computed tensor (see Tensor._version_box)
+                elif a.grad_fn is not None:  # a computed tensor (see Tensor._version_box)
                     box = a._vbox  # (Tensor._version inline, for the usual case of no counter)
                     version = box[0] if box else 0 if a.grad_fn._boxes is None else a._version
-                    saved.append(("input", a.array, box, version, i))
+                    saved.append(("input", r, box, version, i))
                 elif a.requires_grad:  # a leaf: the node holds it already, as an edge target
                     saved.append(("leaf", None, None, a._version, i))
                 else:
                     box = a._version_box
-                    saved.append(("input", a.array, box, box[0], i))
+                    saved.append(("input", r, box, box[0], i))
             self._saved = tuple(saved)
             self._to_save = ()
         if anomaly._enabled:
             self._trace = anomaly.user_frame()
         for hook in record_hooks:
             hook(wrapped)
-        return wrapped
 
     def _several_outputs(self, outs):
         """The outputs of a node with several (or with outputs marked non-differentiable);
@@ -277,7 +280,7 @@ class Function:
             wrapped.append(_make(array, differentiable, self, i))
             meta.append((array.shape, array.dtype, type(array)))
         self._outputs_meta = tuple(meta)
-        return wrapped
+        return tuple(wrapped)
 
 
 class Op(Function):
