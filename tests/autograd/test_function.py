@@ -114,6 +114,22 @@ def test_non_differentiable_output():
     assert x.grad.tolist() == [0.0, 1.0, 0.0]
 
 
+def test_single_output_marked_non_differentiable():
+    class Rank(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ranks = cr.tensor(np.argsort(np.argsort(x.numpy())).astype(np.float64))
+            ctx.mark_non_differentiable(ranks)
+            return ranks
+
+    x = x64([3.0, 1.0, 2.0])
+    ranks = Rank.apply(x)
+    assert ranks.tolist() == [2.0, 0.0, 1.0] and not ranks.requires_grad
+    assert (x * ranks).sum().requires_grad  # the graph still flows around it
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        ranks.sum().backward()
+
+
 def test_forward_records_nothing_inside():
     class Inspect(Function):
         @staticmethod
