@@ -63,6 +63,7 @@ def test_early_stopping_stops_when_the_metric_stalls():
     assert len(trainer.history) == 3  # epoch 1 sets the best; two epochs without improvement
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # it diverges on purpose
 def test_divergence_is_reported_with_advice():
     x = cr.randn(32, 2)
     data = TensorDataset(x, cr.randn(32, 2))
