@@ -114,6 +114,21 @@ def test_non_differentiable_output():
     assert x.grad.tolist() == [0.0, 1.0, 0.0]
 
 
+def test_op_saves_an_array_passed_as_it_is():
+    class Scale(Op):
+        def forward(ctx, x, w):
+            ctx.save_for_backward(w)  # w came in as a NumPy array, not a Tensor
+            return x * w
+
+        def backward(ctx, g):
+            w, = ctx.saved_tensors
+            return g * w, None
+
+    x = x64([1.0, 2.0])
+    Scale.apply(x, np.array([3.0, 4.0])).sum().backward()
+    assert x.grad.tolist() == [3.0, 4.0]
+
+
 def test_single_output_marked_non_differentiable():
     class Rank(Function):
         @staticmethod
