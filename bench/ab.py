@@ -1,8 +1,8 @@
 """A/B of two versions of chainrule on the overhead chain (`bench/overhead.py`'s case (a)), for
 changes too small to see against a noisy machine's drift.
 
-    git worktree add /tmp/before HEAD
-    python bench/ab.py /tmp/before/src src --rounds 12
+    git worktree add ../before HEAD
+    python bench/ab.py ../before/src src --rounds 12
 
 Each round runs both versions at the same moment, one per CPU core (pinned with `taskset` where
 there is one), and swaps the cores the next round: whatever the machine does during a round
