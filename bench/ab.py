@@ -18,31 +18,18 @@ import subprocess
 import sys
 
 WORKER = r"""
-import gc, statistics, sys, time
-import chainrule as cr
-
-def chain(length):
-    x = cr.tensor(0.5, requires_grad=True)
-    y = x
-    start = time.process_time()
-    with cr.no_grad():
-        for _ in range(length // 3):
-            y = y + y.sin() * 0.001
-    y = x
-    gc.collect()
-    recorded = time.process_time()
-    for _ in range(length // 3):
-        y = y + y.sin() * 0.001
-    walked = time.process_time()
-    y.backward()
-    end = time.process_time()
-    return recorded - start, walked - recorded, end - walked, end - recorded
+import gc, statistics, sys
+sys.path.insert(0, sys.argv[4])  # this checkout's bench/: the chain is overhead.py's own
+import chainrule
+from overhead import chain_parts
 
 length, runs, collect = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "gc"
-chain(length)
+run = chain_parts(chainrule, length)
+run()
 if not collect:
     gc.disable()
-times = [chain(length) for _ in range(runs)]
+times = [(nograd, recorded, walked, recorded + walked) for nograd, recorded, walked in
+         (run() for _ in range(runs))]
 print(*(statistics.median(part) for part in zip(*times)))
 """
 PARTS = ["forward, no_grad", "forward, recorded", "backward", "recorded + backward"]
@@ -53,7 +40,7 @@ def start(src, core, args):
                OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
     pin = ["taskset", "-c", str(core)] if shutil.which("taskset") else []
     command = pin + [sys.executable, "-c", WORKER, str(args.chain), str(args.runs),
-                     "nogc" if args.no_gc else "gc"]
+                     "nogc" if args.no_gc else "gc", os.path.dirname(os.path.abspath(__file__))]
     return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
 
 

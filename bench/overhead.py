@@ -76,7 +76,8 @@ def mlp(m, steps, lr=0.05, batch=32, sizes=(2, 16, 16, 1)):
 # ---- where the time of the chain goes -----------------------------------------------------------
 def chain_parts(m, length):
     """Returns a function timing the chain's forward without recording, with recording, and its
-    backward, in CPU seconds (garbage collection off, to see the per-op cost alone)."""
+    backward, in CPU seconds (`breakdown` turns garbage collection off around it, to see the
+    per-op cost alone; `bench/ab.py` times it either way)."""
     def run():
         x = m.tensor(0.5, requires_grad=True)
         times = []
