@@ -436,7 +436,7 @@ class _HookHandle:
 
 # ---- the seam: autograd builds Tensors, Tensor's methods are the ops ---------------------------
 function.Tensor = engine.Tensor = Tensor
-function._make = Tensor._make
+function._make = engine._make = Tensor._make
 from . import ops  # noqa: E402  (ops import Tensor from this module)
 
 for _name in ops.TENSOR_METHODS:

@@ -324,3 +324,113 @@ def test_grad_mode_is_per_thread():
         t.start()
         t.join()
     assert seen == [True]
+
+
+# ---- backward on arrays -------------------------------------------------------------------------
+class Spy(cr.autograd.Op):
+    """y = 2x; its backward notes what it is given and what the ops it calls return."""
+    seen = []
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return 2 * x
+
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        Spy.seen.append((type(g), type(x), type(cr.exp(x)), type(g * x)))
+        return 2 * g
+
+
+def seen_by_spy(walk):
+    Spy.seen.clear()
+    x = cr.tensor([0.5, -1.0], dtype=cr.float64, requires_grad=True)
+    g = walk(Spy.apply(x).sum(), x)
+    np.testing.assert_allclose(g.numpy(), [2.0, 2.0])
+    return set(Spy.seen.pop())
+
+
+def test_a_plain_backward_runs_ops_on_arrays():
+    def plain(y, x):
+        y.backward()
+        return x.grad
+    assert seen_by_spy(plain) == {np.ndarray}
+    assert seen_by_spy(lambda y, x: cr.grad(y, [x])[0]) == {np.ndarray}
+
+
+def test_create_graph_and_anomaly_mode_run_backward_on_tensors():
+    assert seen_by_spy(lambda y, x: cr.grad(y, [x], create_graph=True)[0]) == {cr.Tensor}
+    with cr.autograd.detect_anomaly():
+        assert seen_by_spy(lambda y, x: cr.grad(y, [x])[0]) == {cr.Tensor}
+
+
+def test_functions_hooks_and_tensor_backwards_get_tensors_in_a_walk_on_arrays():
+    seen = []
+
+    class Double(cr.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            out = g * 2
+            seen.append(("function", type(g), type(out)))
+            return out
+
+    class ReadsArray(cr.autograd.Op):  # a backward that needs Tensors says so
+        array_backward = False
+
+        def forward(ctx, x):
+            return x * 3
+
+        def backward(ctx, g):
+            seen.append(("op", type(g), type(g * 1)))
+            return cr.tensor(g.array * 3)
+
+    def hook(g):
+        out = g + 1
+        seen.append(("hook", type(g), type(out)))
+        return out
+
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    y = Double.apply(ReadsArray.apply(x))
+    y.register_hook(hook)
+    y.retain_grad()
+    y.sum().backward()
+    assert all(kinds == [cr.Tensor, cr.Tensor] for _, *kinds in seen), seen
+    assert [who for who, *_ in seen] == ["hook", "function", "op"]
+    np.testing.assert_allclose(x.grad.numpy(), [12.0, 12.0])  # (1 + 1) * 2 * 3
+    np.testing.assert_allclose(y.grad.numpy(), [2.0, 2.0])  # retain_grad sees the hook's result
+
+
+def test_ops_give_tensors_again_after_a_backward_that_raised():
+    class Fails(cr.autograd.Op):
+        def forward(ctx, x):
+            return x * 1
+
+        def backward(ctx, g):
+            raise ValueError("broken backward")
+
+    x = cr.tensor([1.0], requires_grad=True)
+    with pytest.raises(ValueError, match="broken backward"):
+        (Fails.apply(x) * 2).sum().backward()
+    with cr.no_grad():
+        assert type(cr.ones(2) * 2) is cr.Tensor
+        assert type(cr.exp(np.ones(2))) is cr.Tensor
+
+
+def test_backward_on_arrays_is_per_thread():
+    seen = []
+
+    class Watch(cr.autograd.Op):
+        def forward(ctx, x):
+            return x * 1
+
+        def backward(ctx, g):
+            other = threading.Thread(target=lambda: seen.append(type(cr.ones(1) * 2)))
+            other.start()
+            other.join()
+            return g
+
+    Watch.apply(cr.tensor([1.0], requires_grad=True)).sum().backward()
+    assert seen == [cr.Tensor]

@@ -9,17 +9,25 @@ from heapq import heappop, heappush
 
 from . import anomaly
 from .function import _FREED, _as_array, _ndarray, forbid_double_backward
-from .grad_mode import set_grad_enabled
+from .grad_mode import _state, set_grad_enabled
 
-Tensor = None  # set once by chainrule.tensor
+Tensor = _make = None  # set once by chainrule.tensor (Tensor and Tensor._make)
 
 
 def backward(outputs, grad_outputs, retain_graph=None, create_graph=False, inputs=None,
              allow_unused=False):
     """Accumulates d(outputs)/d(leaf) into each leaf's .grad; with `inputs`, returns the gradients
-    with respect to those tensors instead and leaves every .grad alone (that is `cr.grad`)."""
+    with respect to those tensors instead and leaves every .grad alone (that is `cr.grad`).
+
+    When nothing is to be recorded, gradients travel between nodes as raw arrays and each op's
+    backward runs on arrays (see Op); they become Tensors again where a user sees them (hooks,
+    .grad, cr.grad's results). Under create_graph they are Tensors of the new graph, and in
+    anomaly mode Tensors too, so that its checks see every backward as written."""
     if retain_graph is None:
         retain_graph = create_graph
+    arrays = not create_graph and not anomaly._enabled
+    kind = _ndarray if arrays else Tensor  # what a gradient is, between nodes
+    add = _add_arrays if arrays else _add_tensors
     pending = {}     # node -> [gradient of each of its outputs], summed as they arrive
     heap = []        # (-node._seq, node) of the pending nodes: the latest made comes first
     leaf_grads = {}  # id(leaf) -> [leaf, gradient]
@@ -29,15 +37,17 @@ def backward(outputs, grad_outputs, retain_graph=None, create_graph=False, input
                 f"backward: a tensor of shape {out.shape} does not require grad and has no "
                 "grad_fn, so there is no graph to walk. Create the inputs with "
                 "requires_grad=True (and not under no_grad).")
+        if arrays:
+            g = g.array
         node = out.grad_fn
         if node is None:
-            _add_leaf(leaf_grads, out, g, _add_recorded)
+            _add_leaf(leaf_grads, out, g, add)
             continue
         slot = pending.get(node)
         if slot is None:
             slot = pending[node] = [None] * len(node._outputs_meta)
             heappush(heap, (-node._seq, node))
-        slot[out._out_index] = g if slot[out._out_index] is None else slot[out._out_index] + g
+        slot[out._out_index] = g if slot[out._out_index] is None else add(slot[out._out_index], g)
 
     # cr.grad: only the part of the graph that leads to `inputs` is walked
     runs = reach = captured = wanted_leaves = None
@@ -45,68 +55,103 @@ def backward(outputs, grad_outputs, retain_graph=None, create_graph=False, input
         runs, captured, wanted_leaves = _plan(pending, inputs)
         reach = runs | captured.keys()
 
-    add = _add_recorded if create_graph else _add_arrays
-    plain = not create_graph and not anomaly._enabled  # each backward just called, as it is
     with set_grad_enabled(create_graph):
-        while heap:
-            node = heappop(heap)[1]
-            grads = pending.pop(node)
-            if node._observers is not None:
-                _notify(node, grads)
-            if reach is not None:
-                if node in captured:
-                    captured[node] = grads
-                if node not in runs:
-                    continue
-            if plain and len(grads) == 1:  # the common case, inline
-                in_grads = type(node).backward(node, grads[0])
-            else:
-                in_grads = _call_backward(node, grads, create_graph)
-            if type(in_grads) is not tuple:
-                in_grads = (in_grads,) if type(in_grads) is Tensor else _as_tuple(in_grads)
-            if len(in_grads) > len(node._targets):
-                raise _too_many(node, in_grads)
-            for target, index, g in zip(node._targets, node._indices, in_grads):
-                if target is None or g is None:
-                    continue
-                if index is None:  # a leaf (function.edge_shape, inline on this hot path)
-                    shape, dtype = target.array.shape, target.array.dtype
-                else:
-                    shape, dtype, _ = target._outputs_meta[index]
-                if type(g) is not Tensor or g.array.shape != shape or g.array.dtype is not dtype:
-                    g = _fit(g, shape, dtype, node)
-                if index is None:  # a leaf: summed here, accumulated into .grad at the end
-                    if wanted_leaves is None or id(target) in wanted_leaves:
-                        _add_leaf(leaf_grads, target, g, add)
-                    continue
-                if reach is not None and target not in reach:
-                    continue
-                slot = pending.get(target)
-                if slot is None:
-                    slot = pending[target] = [None] * len(target._outputs_meta)
-                    heappush(heap, (-target._seq, target))
-                slot[index] = g if slot[index] is None else add(slot[index], g)
-            if not retain_graph and node._saved is not None:
-                node._saved = _FREED  # release the saved arrays
-
+        with _ArrayMode(arrays):
+            _walk(heap, pending, leaf_grads, reach, runs, captured, wanted_leaves,
+                  retain_graph, create_graph, arrays, kind, add)
         if inputs is not None:
-            return _collect(inputs, leaf_grads, captured, allow_unused)
+            return _collect(inputs, leaf_grads, captured, allow_unused, arrays)
         for leaf, g in leaf_grads.values():
-            _accumulate(leaf, g, create_graph)
+            _accumulate(leaf, _make(g, False, None, 0) if arrays else g, create_graph)
     return None
 
 
-def _call_backward(node, grads, create_graph):
+def _walk(heap, pending, leaf_grads, reach, runs, captured, wanted_leaves, retain_graph,
+          create_graph, arrays, kind, add):
+    """The walk itself: each node's backward once all its gradients are in, each gradient it
+    returns fitted to its input and passed on (summed into a leaf's, or into a node's slot)."""
+    while heap:
+        node = heappop(heap)[1]
+        grads = pending.pop(node)
+        if node._observers is not None:
+            _notify(node, grads, arrays)
+        if reach is not None:
+            if node in captured:
+                captured[node] = grads
+            if node not in runs:
+                continue
+        if arrays and len(grads) == 1 and node.array_backward:  # the common case, inline
+            in_grads = type(node).backward(node, grads[0])
+        else:
+            in_grads = _call_backward(node, grads, create_graph, arrays)
+        if type(in_grads) is not tuple:
+            in_grads = _as_tuple(in_grads)
+        if len(in_grads) > len(node._targets):
+            raise _too_many(node, in_grads)
+        for target, index, g in zip(node._targets, node._indices, in_grads):
+            if target is None or g is None:
+                continue
+            if index is None:  # a leaf (function.edge_shape, inline on this hot path)
+                shape, dtype = target.array.shape, target.array.dtype
+            else:
+                shape, dtype, _ = target._outputs_meta[index]
+            if type(g) is not kind:  # NumPy's 0-d results are scalars; or a Tensor, a CuPy array
+                g = _as_kind(g, arrays, node)
+            if g.shape != shape or g.dtype is not dtype:
+                g = _fit(g, shape, dtype)
+            if index is None:  # a leaf: summed here, accumulated into .grad at the end
+                if wanted_leaves is None or id(target) in wanted_leaves:
+                    _add_leaf(leaf_grads, target, g, add)
+                continue
+            if reach is not None and target not in reach:
+                continue
+            slot = pending.get(target)
+            if slot is None:
+                slot = pending[target] = [None] * len(target._outputs_meta)
+                heappush(heap, (-target._seq, target))
+            slot[index] = g if slot[index] is None else add(slot[index], g)
+        if not retain_graph and node._saved is not None:
+            node._saved = _FREED  # release the saved arrays
+
+
+class _ArrayMode:
+    """Whether ops take and give raw arrays (while a backward runs on arrays, see Op); the
+    setting before is restored on exit."""
+
+    def __init__(self, on):
+        self.on = on
+
+    def __enter__(self):
+        self.prev, _state.arrays = _state.arrays, self.on
+
+    def __exit__(self, *exc):
+        _state.arrays = self.prev
+
+
+def _call_backward(node, grads, create_graph, arrays):
     """The node's backward on the gradients of its outputs: one gradient per input."""
     if len(grads) > 1:  # an output nothing used gets zeros, as PyTorch gives
-        grads = [Tensor.zeros_for(*node._outputs_meta[i]) if g is None else g
+        grads = [_zeros(node._outputs_meta[i], arrays) if g is None else g
                  for i, g in enumerate(grads)]
+    if arrays and not node.array_backward:
+        return _on_tensors(node, grads)
     if anomaly._enabled:
         with anomaly.running_backward_of(node):
             in_grads = _run_backward(node, grads, create_graph)
         anomaly.check_backward(node, in_grads)
         return in_grads
     return _run_backward(node, grads, create_graph)
+
+
+def _on_tensors(node, grads):
+    """A backward written for Tensors only (a custom Function's), in a walk on arrays: it gets
+    Tensors, and the ops it calls give Tensors, as it expects."""
+    with _ArrayMode(False):
+        in_grads = _run_backward(node, [_make(g, False, None, 0) for g in grads], False)
+    for g in in_grads:
+        if g is not None and not isinstance(g, Tensor):
+            raise _not_a_tensor(node, g)
+    return in_grads
 
 
 def _run_backward(node, grads, create_graph):
@@ -128,29 +173,45 @@ def _too_many(node, in_grads):
                         f"has {len(node._targets)} inputs")
 
 
-def _fit(g, shape, dtype, node):
+def _as_kind(g, arrays, node):
+    """A gradient a backward returned, as the walk carries it: a raw array, or a Tensor."""
+    if arrays:
+        if isinstance(g, Tensor):
+            return g.array
+        if hasattr(g, "shape"):
+            return _as_array(g)
+    elif isinstance(g, Tensor):
+        return g
+    raise _not_a_tensor(node, g)
+
+
+def _not_a_tensor(node, g):
+    return TypeError(f"{node.name}.backward returned a {type(g).__name__}, expected a Tensor "
+                     "(or None) per input")
+
+
+def _fit(g, shape, dtype):
     """The one place where a broadcast gradient is summed back to its input's shape, and cast to
-    the input's dtype."""
-    if not isinstance(g, Tensor):
-        raise TypeError(f"{node.name}.backward returned a {type(g).__name__}, expected a Tensor "
-                        "(or None) per input")
-    array = g.array
-    if array.shape != shape:
-        g = g.sum_to(shape)
-    if array.dtype != dtype:
-        g = g.to(dtype)
+    the input's dtype (on a Tensor, or on an array, the ops giving arrays in a walk on arrays)."""
+    if g.shape != shape:
+        g = Tensor.sum_to(g, shape)
+    if g.dtype != dtype:
+        g = g.astype(dtype)
     return g
 
 
-def _add_recorded(a, b):
-    return a + b
+def _add_tensors(a, b):
+    return a + b  # recorded only when create_graph (the mode set by backward)
 
 
 def _add_arrays(a, b):
-    """Sums two gradients of the same shape and dtype (the edge made them so), without the
-    bookkeeping of an op: nothing is recorded when create_graph is False."""
-    total = a.array + b.array
-    return Tensor._make(total if type(total) is _ndarray else _as_array(total), False, None, 0)
+    total = a + b
+    return total if type(total) is _ndarray else _as_array(total)
+
+
+def _zeros(meta, arrays):
+    zeros = Tensor.zeros_for(*meta)
+    return zeros.array if arrays else zeros
 
 
 def _add_leaf(leaf_grads, leaf, g, add):
@@ -186,20 +247,24 @@ def _plan(pending, inputs):
     return {n for n, up in leads.items() if up}, captured, wanted_leaves
 
 
-def _notify(node, grads):
-    """Hooks and retain_grad() of the node's output tensors see the gradient before it flows on."""
-    for index, (ref, hooks) in node._observers.items():
-        g = grads[index]
-        if g is None:
-            continue
-        for hook in list(hooks):
-            new = hook(g)
-            if new is not None:
-                g = new
-        grads[index] = g
-        tensor = ref()
-        if tensor is not None and tensor._retains_grad:
-            tensor.grad = _owned(g) if tensor.grad is None else tensor.grad + g
+def _notify(node, grads, arrays):
+    """Hooks and retain_grad() of the node's output tensors see the gradient (as a Tensor)
+    before it flows on."""
+    with _ArrayMode(False):
+        for index, (ref, hooks) in node._observers.items():
+            g = grads[index]
+            if g is None:
+                continue
+            if arrays:
+                g = _make(g, False, None, 0)
+            for hook in list(hooks):
+                new = hook(g)
+                if new is not None:
+                    g = new
+            grads[index] = _as_array(g) if arrays else g
+            tensor = ref()
+            if tensor is not None and tensor._retains_grad:
+                tensor.grad = _owned(g) if tensor.grad is None else tensor.grad + g
 
 
 def _accumulate(leaf, g, create_graph):
@@ -219,7 +284,7 @@ def _owned(g):
     return Tensor._make(g.array.copy(), False, None, 0)
 
 
-def _collect(inputs, leaf_grads, captured, allow_unused):
+def _collect(inputs, leaf_grads, captured, allow_unused, arrays):
     result = []
     for i, t in enumerate(inputs):
         if t.grad_fn is None:
@@ -231,5 +296,5 @@ def _collect(inputs, leaf_grads, captured, allow_unused):
             raise RuntimeError(
                 f"grad: input {i} (shape {t.shape}) was not used to compute the outputs, so it "
                 "has no gradient. Pass allow_unused=True to get None for it.")
-        result.append(g)
+        result.append(_make(g, False, None, 0) if arrays and g is not None else g)
     return tuple(result)

@@ -51,6 +51,7 @@ class Function:
     Built-in ops subclass `Op` instead, whose forward works on raw arrays."""
 
     on_arrays = False      # Op: forward takes and returns raw arrays
+    array_backward = False  # Op: a backward that records nothing runs on raw arrays
     is_view = False        # the output shares memory (and so its version counter) with input 0
     differentiable_backward = True  # False for once_differentiable fast paths
 
@@ -70,7 +71,7 @@ class Function:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if getattr(cls.backward, "once_differentiable", False):  # @once_differentiable on backward
-            cls.differentiable_backward = False
+            cls.differentiable_backward = cls.array_backward = False
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -89,42 +90,47 @@ class Function:
 
     @property
     def saved_tensors(self):
-        """What forward saved, as Tensors of the graph (so that backward may be differentiated).
+        """What forward saved, as Tensors of the graph (so that backward may be differentiated),
+        or as the raw arrays themselves while the engine runs backward on arrays (see Op).
         Raises if backward() already freed them, or if one was changed in place since."""
         saved = self._saved
         if saved is _FREED:
             raise RuntimeError(
                 f"{self.name}: its saved values were freed by an earlier backward(). To walk the "
                 "same graph twice, pass retain_graph=True to the first backward() or grad() call.")
+        arrays = _state.arrays
         out = []
         for kind, value, box, version, index in saved or ():
             if kind == "value":
                 out.append(value)
                 continue
             if kind == "leaf":  # the node holds the leaf itself, as the target of an edge
-                value = self._targets[index]
-                box = value._vbox
-            elif kind == "input":  # rebuilt around the array, pointing where the original did
-                node = self._targets[index]
-                if node is not None:
-                    out_index = self._indices[index]
-                    if box is None and node._boxes is not None:  # made after the save
-                        box = node._boxes.get(out_index)
-                    value = _make(value, True, node, out_index)
-                else:
-                    value = _make(value, False, None, 0)
-            elif kind == "output":
-                if box is None and self._boxes is not None:
-                    box = self._boxes.get(index)
-                value = _make(value, True, self, index)
-            else:  # an array made in forward
-                value = _make(value, False, None, 0)
-            if box is not None:
-                if box[0] != version:
-                    raise _changed_in_place(self, value.shape, version, box[0])
-                value._vbox = box
+                leaf = self._targets[index]
+                value, box = leaf.array, leaf._vbox
+            elif box is None and kind != "array":  # its counter may be newer than the save
+                owner, at = ((self, index) if kind == "output" else
+                             (self._targets[index], self._indices[index]))
+                if owner is not None and owner._boxes is not None:
+                    box = owner._boxes.get(at)
+            if box is not None and box[0] != version:
+                raise _changed_in_place(self, value.shape, version, box[0])
+            if not arrays:
+                value = leaf if kind == "leaf" else self._rebuilt(kind, value, box, index)
             out.append(value)
         return tuple(out)
+
+    def _rebuilt(self, kind, array, box, index):
+        """A saved array as a Tensor pointing where the original did: input `index` (made by
+        a node, or not requiring grad), output `index` of this node, or an array of forward's."""
+        if kind == "output":
+            t = _make(array, True, self, index)
+        elif kind == "input" and self._targets[index] is not None:
+            t = _make(array, True, self._targets[index], self._indices[index])
+        else:
+            t = _make(array, False, None, 0)
+        if box is not None:
+            t._vbox = box
+        return t
 
     def _output_box(self, index):
         """The version counter of output `index`, made on first use: one per output of a node,
@@ -184,14 +190,17 @@ class Function:
         array = out  # (_as_array inline, for NumPy's 0-d results: scalars)
         if type(out) is not _ndarray:
             array = _asarray(out) if isinstance(out, _generic) else _as_array(out)
-        if record and _state.enabled:
-            if ctx._non_differentiable:
-                wrapped = ctx._several_outputs((out,))
-            else:
-                wrapped = (_make(array, True, ctx, 0),)
-                ctx._outputs_meta = ((array.shape, array.dtype, type(array)),)
-            ctx._record(args, raw, (out,), wrapped)
-            return wrapped[0]
+        if record:
+            if _state.enabled:
+                if ctx._non_differentiable:
+                    wrapped = ctx._several_outputs((out,))
+                else:
+                    wrapped = (_make(array, True, ctx, 0),)
+                    ctx._outputs_meta = ((array.shape, array.dtype, type(array)),)
+                ctx._record(args, raw, (out,), wrapped)
+                return wrapped[0]
+        elif _state.arrays:  # inside a backward on arrays (see Op), whose values need no grad
+            return array
         t = _make(array, False, None, 0)
         if cls.is_view:  # not recorded, but still shared memory
             t._vbox = args[0]._version_box
@@ -201,10 +210,13 @@ class Function:
         """apply's end for an op with several outputs."""
         if anomaly._enabled:
             anomaly.check_forward(self.name, args, outs)
-        if record and _state.enabled:
-            wrapped = self._several_outputs(outs)
-            self._record(args, raw, outs, wrapped)
-            return wrapped
+        if record:
+            if _state.enabled:
+                wrapped = self._several_outputs(outs)
+                self._record(args, raw, outs, wrapped)
+                return wrapped
+        elif _state.arrays:  # inside a backward on arrays (see Op)
+            return tuple(_as_array(o) for o in outs)
         wrapped = tuple(_make(_as_array(o), False, None, 0) for o in outs)
         if self.is_view:  # every piece (split's too) shares the input's memory
             for w in wrapped:
@@ -286,8 +298,16 @@ class Function:
 class Op(Function):
     """A built-in op: forward works on raw arrays (`xp` = numpy or cupy) and saves what backward
     needs; backward is written with Tensor ops so that create_graph=True gives higher orders.
-    forward and backward are plain functions of the class (no @staticmethod needed)."""
+    forward and backward are plain functions of the class (no @staticmethod needed).
+
+    When nothing is to be recorded (create_graph=False), the engine runs the same backward on
+    raw arrays instead: the gradient and `saved_tensors` come as arrays, and every op that
+    backward calls (`Other.apply`, the ops behind `+`, `*`, ...) takes arrays and gives back an
+    array, straight from its forward. That skips a Tensor around every intermediate value of
+    the backward pass. A backward that needs Tensors there (it reads `.array`, or a Tensor-only
+    method) sets `array_backward = False`, as `once_differentiable` does."""
     on_arrays = True
+    array_backward = True
 
 
 def once_differentiable(target):
@@ -295,7 +315,7 @@ def once_differentiable(target):
     instead of returning a silently wrong gradient. Decorates the op's class, or (as in PyTorch)
     its backward, under @staticmethod."""
     if isinstance(target, type):
-        target.differentiable_backward = False
+        target.differentiable_backward = target.array_backward = False
     else:
         target.once_differentiable = True
     return target

@@ -6,6 +6,8 @@ import threading
 
 class _State(threading.local):
     enabled = True
+    arrays = False  # set by the engine while an op's backward runs on raw arrays: ops then
+    #                 take and return arrays (see Function.array_backward)
 
 
 _state = _State()

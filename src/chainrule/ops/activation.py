@@ -27,7 +27,7 @@ class ReLU(Op):
 
     def backward(ctx, g):
         y, = ctx.saved_tensors
-        return scale_by(g, y.array > 0)
+        return scale_by(g, y > 0)
 
 
 class Sigmoid(Op):

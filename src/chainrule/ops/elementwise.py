@@ -410,7 +410,7 @@ class Sin(Op):
 
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        return g * cos(x)
+        return g * Cos.apply(x)
 
 
 class Cos(Op):
@@ -420,7 +420,7 @@ class Cos(Op):
 
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        return -g * sin(x)
+        return -g * Sin.apply(x)
 
 
 class Tan(Op):
@@ -445,7 +445,7 @@ class Erf(Op):
 
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        return g * (2 / math.sqrt(math.pi)) * exp(-(x * x))
+        return g * (2 / math.sqrt(math.pi)) * Exp.apply(-(x * x))
 
 
 class Abs(Op):
@@ -613,10 +613,10 @@ class Where(Op):
         return y if y.dtype == dtype else y.astype(dtype)
 
     def backward(ctx, g):
-        cond = _constant(ctx.cond)
+        cond = ctx.cond
         return (None,
-                where(cond, g, 0.0) if ctx.needs_input_grad[1] else None,
-                where(cond, 0.0, g) if ctx.needs_input_grad[2] else None)
+                Where.apply(cond, g, 0.0, g.dtype) if ctx.needs_input_grad[1] else None,
+                Where.apply(cond, 0.0, g, g.dtype) if ctx.needs_input_grad[2] else None)
 
 
 def where(condition, input, other):

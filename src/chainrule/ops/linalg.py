@@ -4,7 +4,7 @@ import string
 from ..autograd.function import Op
 from ..backend import array_module
 from ..tensor import Tensor
-from .elementwise import _constant, binary, operands as promoted
+from .elementwise import _constant, _raw, binary, operands as promoted
 from .shape import broadcast_to, reshape, unsqueeze, squeeze, transpose
 
 __all__ = ["matmul", "mm", "bmm", "outer", "dot", "einsum"]
@@ -20,8 +20,8 @@ class MatMul(Op):
 
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        ga = matmul(g, transpose(b, -1, -2)) if ctx.needs_input_grad[0] else None
-        gb = matmul(transpose(a, -1, -2), g) if ctx.needs_input_grad[1] else None
+        ga = MatMul.apply(g, transpose(b, -1, -2)) if ctx.needs_input_grad[0] else None
+        gb = MatMul.apply(transpose(a, -1, -2), g) if ctx.needs_input_grad[1] else None
         return ga, gb
 
 
@@ -115,7 +115,7 @@ def _einsum_grad(ctx, k, g, saved):
     tensors = [g] + [t for j, t in enumerate(saved) if j != k]
     taken = set("".join(ctx.inputs) + ctx.output)
     fresh = (c for c in _LETTERS if c not in taken)
-    xp = array_module(g.array)
+    xp = array_module(_raw(g))
     target = ""
     for letter in subs:
         if letter in target:  # a diagonal (x_ii): the gradient lands on it, through eye(n)

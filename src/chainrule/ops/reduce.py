@@ -13,7 +13,7 @@ import numpy as np
 from ..autograd.function import Op
 from ..backend import array_module, dtypes
 from ..tensor import Tensor
-from .elementwise import _constant, abs, maximum, minimum, ne
+from .elementwise import _constant, _raw, abs, maximum, minimum, ne, scale_by
 from .shape import broadcast_to, normalize_dim, permute, reshape
 
 __all__ = ["sum", "mean", "var", "std", "max", "min", "amax", "amin", "argmax", "argmin", "prod",
@@ -136,9 +136,9 @@ class Root(Op):
 
     def backward(ctx, g):
         y, = ctx.saved_tensors
-        at_zero = y.array == 0
-        safe = y + _constant(at_zero, y.dtype)  # 1 where y is 0, so no division by zero
-        return g * _constant(~at_zero, y.dtype) * safe ** (1 - ctx.p) / ctx.p
+        at_zero = _raw(y) == 0
+        safe = y + at_zero  # 1 where y is 0, so no division by zero
+        return scale_by(g, ~at_zero) * safe ** (1 - ctx.p) / ctx.p
 
 
 # ---- max, min and their indices ---------------------------------------------------------------
@@ -169,10 +169,10 @@ class Extreme(Op):
         return _squeezed(y, axes, keepdim)
 
     def backward(ctx, g):
-        x, y = (t.array for t in ctx.saved_tensors)
+        x, y = (_raw(t) for t in ctx.saved_tensors)
         hits = ((x == y) | ((x != x) & (y != y))).astype(g.dtype)
         hits /= hits.sum(axis=ctx.axes, keepdims=True)
-        return _constant(hits) * reshape(g, y.shape)
+        return scale_by(reshape(g, y.shape), hits)
 
 
 class ExtremeAlong(Op):
@@ -193,11 +193,11 @@ class ExtremeAlong(Op):
         return values, indices
 
     def backward(ctx, g, _):
-        xp = array_module(g.array)
+        xp = array_module(_raw(g))
         place = [1] * len(ctx.in_shape)
         place[ctx.axis] = -1
         onehot = xp.arange(ctx.in_shape[ctx.axis]).reshape(place) == ctx.index
-        return _constant(onehot, g.dtype) * reshape(g, ctx.index.shape)
+        return scale_by(reshape(g, ctx.index.shape), onehot)
 
 
 def amax(x, dim=None, keepdim=False):

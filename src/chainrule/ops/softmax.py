@@ -6,8 +6,8 @@ import numpy as np
 
 from ..autograd.function import Op
 from ..backend import array_module
-from .elementwise import exp, floating
-from .reduce import dims_of, kept_shape
+from .elementwise import Exp, floating
+from .reduce import Sum, dims_of, kept_shape
 from .shape import normalize_dim, reshape
 
 __all__ = ["softmax", "log_softmax", "logsumexp"]
@@ -46,7 +46,7 @@ class Softmax(Op):
 
     def backward(ctx, g):
         y, = ctx.saved_tensors
-        return y * (g - (g * y).sum(ctx.axes, keepdim=True))
+        return y * (g - Sum.apply(g * y, ctx.axes, True))
 
 
 class LogSoftmax(Op):
@@ -61,7 +61,7 @@ class LogSoftmax(Op):
 
     def backward(ctx, g):
         y, = ctx.saved_tensors
-        return g - exp(y) * g.sum(ctx.axes, keepdim=True)
+        return g - Exp.apply(y) * Sum.apply(g, ctx.axes, True)
 
 
 class LogSumExp(Op):
@@ -79,7 +79,7 @@ class LogSumExp(Op):
 
     def backward(ctx, g):
         x, y = ctx.saved_tensors
-        return reshape(g, ctx.kept) * exp(x - reshape(y, ctx.kept))
+        return reshape(g, ctx.kept) * Exp.apply(x - reshape(y, ctx.kept))
 
 
 def _along(name, x, dim, dtype=None):
