@@ -329,6 +329,7 @@ def test_grad_mode_is_per_thread():
 # ---- backward on arrays -------------------------------------------------------------------------
 class Spy(cr.autograd.Op):
     """y = 2x; its backward notes what it is given and what the ops it calls return."""
+    array_backward = True  # (an Op outside chainrule gets Tensors unless it asks)
     seen = []
 
     def forward(ctx, x):
@@ -377,9 +378,7 @@ def test_functions_hooks_and_tensor_backwards_get_tensors_in_a_walk_on_arrays():
             seen.append(("function", type(g), type(out)))
             return out
 
-    class ReadsArray(cr.autograd.Op):  # a backward that needs Tensors says so
-        array_backward = False
-
+    class ReadsArray(cr.autograd.Op):  # an Op of the user's: Tensors, unless it asks for arrays
         def forward(ctx, x):
             return x * 3
 
@@ -434,3 +433,69 @@ def test_backward_on_arrays_is_per_thread():
 
     Watch.apply(cr.tensor([1.0], requires_grad=True)).sum().backward()
     assert seen == [cr.Tensor]
+
+
+def test_a_walk_inside_a_backward_on_arrays_deals_in_tensors():
+    seen = []
+
+    class Inner(cr.autograd.Op):
+        array_backward = True
+
+        def forward(ctx, x):
+            return x * 1
+
+        def backward(ctx, g):  # runs a walk of its own, on a graph of Tensors
+            w = cr.tensor([3.0], requires_grad=True)
+            w.register_hook(lambda h: seen.append(type(h * 1)))
+            with cr.enable_grad():
+                loss = (w * w).sum()
+            loss.backward()
+            seen.append(type(w.grad))
+            return g
+
+    Inner.apply(cr.tensor([1.0], requires_grad=True)).sum().backward()
+    assert seen == [cr.Tensor, cr.Tensor]
+
+
+def test_hooks_may_change_values_not_shapes():
+    def grads_with(hook):
+        x = cr.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = x * 2
+        y.register_hook(hook)
+        y.sum().backward()
+        return x.grad
+
+    with pytest.raises(RuntimeError, match=r"hook .* returned shape \(2,\) for a gradient of "
+                                           r"shape \(3,\)"):
+        grads_with(lambda g: cr.ones(2))
+    with pytest.raises(TypeError, match="hook .* returned a ndarray; a hook returns a Tensor"):
+        grads_with(lambda g: g.numpy())
+    x = cr.tensor([1.0], requires_grad=True)
+    x.register_hook(lambda g: cr.ones(3))
+    with pytest.raises(RuntimeError, match="not its shape"):  # on a leaf too
+        (x * 2).sum().backward()
+
+
+def test_backward_with_inputs_gives_a_grad_of_its_own():
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    x.sum().backward(inputs=[x])  # the gradient is a broadcast of one number
+    x.grad += 1
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 2.0])
+
+
+@pytest.mark.parametrize("fn", ["pow", "rpow", "bce"])
+def test_zero_d_float64_gradients_keep_float64_precision(fn):
+    """Backward formulas on 0-d arrays meet NumPy scalars; they must not be taken for Python
+    numbers (which would round the result to the default float32)."""
+    def f(m, a, b):
+        if fn == "pow":
+            return a ** b
+        if fn == "rpow":
+            return 2.0 ** a
+        return m.nn.functional.binary_cross_entropy(m.sigmoid(a), b)
+    (a, b), (ta, tb) = both([1.3, 0.7])
+    f(cr, a, b).backward()
+    f(torch, ta, tb).backward()
+    close(a.grad, ta.grad)
+    if fn != "rpow":
+        close(b.grad, tb.grad)

@@ -23,6 +23,11 @@ def backward(outputs, grad_outputs, retain_graph=None, create_graph=False, input
     backward runs on arrays (see Op); they become Tensors again where a user sees them (hooks,
     .grad, cr.grad's results). Under create_graph they are Tensors of the new graph, and in
     anomaly mode Tensors too, so that its checks see every backward as written."""
+    with _ArrayMode(False):  # called inside an op's backward on arrays, it still deals in Tensors
+        return _backward(outputs, grad_outputs, retain_graph, create_graph, inputs, allow_unused)
+
+
+def _backward(outputs, grad_outputs, retain_graph, create_graph, inputs, allow_unused):
     if retain_graph is None:
         retain_graph = create_graph
     arrays = not create_graph and not anomaly._enabled
@@ -135,7 +140,7 @@ def _call_backward(node, grads, create_graph, arrays):
                  for i, g in enumerate(grads)]
     if arrays and not node.array_backward:
         return _on_tensors(node, grads)
-    if anomaly._enabled:
+    if anomaly._enabled and not arrays:  # (turned on by another thread during a walk on arrays)
         with anomaly.running_backward_of(node):
             in_grads = _run_backward(node, grads, create_graph)
         anomaly.check_backward(node, in_grads)
@@ -255,23 +260,34 @@ def _notify(node, grads, arrays):
             g = grads[index]
             if g is None:
                 continue
-            if arrays:
-                g = _make(g, False, None, 0)
-            for hook in list(hooks):
-                new = hook(g)
-                if new is not None:
-                    g = new
-            grads[index] = _as_array(g) if arrays else g
+            g = _hooked(hooks, _make(g, False, None, 0) if arrays else g)
+            grads[index] = g.array if arrays else g
             tensor = ref()
             if tensor is not None and tensor._retains_grad:
                 tensor.grad = _owned(g) if tensor.grad is None else tensor.grad + g
 
 
-def _accumulate(leaf, g, create_graph):
-    for hook in list(leaf._hooks or ()):
+def _hooked(hooks, g):
+    """The gradient g after each hook in turn: a hook may replace it by returning a Tensor of
+    the same shape."""
+    for hook in list(hooks):
         new = hook(g)
-        if new is not None:
-            g = new
+        if new is None:
+            continue
+        name = getattr(hook, "__qualname__", type(hook).__name__)
+        if not isinstance(new, Tensor):
+            raise TypeError(f"the gradient hook {name} returned a {type(new).__name__}; a hook "
+                            "returns a Tensor to replace the gradient, or None to keep it")
+        if new.shape != g.shape:
+            raise RuntimeError(f"the gradient hook {name} returned shape {tuple(new.shape)} for a "
+                               f"gradient of shape {tuple(g.shape)}; a hook may change a "
+                               "gradient's values, not its shape")
+        g = new
+    return g
+
+
+def _accumulate(leaf, g, create_graph):
+    g = _hooked(leaf._hooks or (), g)
     if leaf.grad is None:
         leaf.grad = g if create_graph else _owned(g)
     else:

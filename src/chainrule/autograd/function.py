@@ -72,6 +72,8 @@ class Function:
         super().__init_subclass__(**kwargs)
         if getattr(cls.backward, "once_differentiable", False):  # @once_differentiable on backward
             cls.differentiable_backward = cls.array_backward = False
+        elif "array_backward" not in vars(cls) and not cls.__module__.startswith("chainrule."):
+            cls.array_backward = False  # an Op of the user's gets Tensors unless it asks (see Op)
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -304,8 +306,10 @@ class Op(Function):
     raw arrays instead: the gradient and `saved_tensors` come as arrays, and every op that
     backward calls (`Other.apply`, the ops behind `+`, `*`, ...) takes arrays and gives back an
     array, straight from its forward. That skips a Tensor around every intermediate value of
-    the backward pass. A backward that needs Tensors there (it reads `.array`, or a Tensor-only
-    method) sets `array_backward = False`, as `once_differentiable` does."""
+    the backward pass. chainrule's own ops are written to run either way; an Op defined
+    elsewhere gets Tensors, as before, unless it sets `array_backward = True` (its backward must
+    then use only what arrays and Tensors share: operators, and ops called as `Other.apply`).
+    `once_differentiable` ops always get Tensors."""
     on_arrays = True
     array_backward = True
 

@@ -16,7 +16,7 @@ from ..ops.conv import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, av
                         conv1d, conv2d, conv_transpose1d, conv_transpose2d, fold, max_pool1d,
                         max_pool2d, resample, unfold)
 from ..ops.creation import rand
-from ..ops.elementwise import _constant, clamp, exp, log, rsqrt, scale_by, where
+from ..ops.elementwise import Clamp, Log, _constant, exp, log, rsqrt, scale_by, where
 from ..ops.indexing import IndexAdd, gather
 from ..ops.linalg import matmul
 from ..ops.reduce import mean, sum as sum_
@@ -486,11 +486,16 @@ class BinaryCrossEntropy(Op):
 
     def backward(ctx, g):
         x, t = ctx.saved_tensors
-        gx = g * (x - t) / clamp(x * (1 - x), min=1e-12) if ctx.needs_input_grad[0] else None
-        gt = None
+        gx = gt = None
+        if ctx.needs_input_grad[0]:
+            gx = g * (x - t) / Clamp.apply(x * (1 - x), 1e-12, None)
         if ctx.needs_input_grad[1]:
-            gt = g * (clamp(log(1 - x), min=-100) - clamp(log(x), min=-100))
+            gt = g * (_log_at_least(1 - x, -100) - _log_at_least(x, -100))
         return gx, gt
+
+
+def _log_at_least(x, floor):
+    return Clamp.apply(Log.apply(x), floor, None)
 
 
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):

@@ -182,9 +182,9 @@ class Pow(Numeric):
         a, b, y = ctx.saved_tensors
         ga = gb = None
         if ctx.needs_input_grad[0]:  # 0 where b == 0 (not 0 * inf at a == 0), as PyTorch
-            ga = where(b == 0, 0.0, g * b * a ** (b - 1))
+            ga = Where.apply(b == 0, 0.0, g * b * a ** (b - 1), g.dtype)
         if ctx.needs_input_grad[1]:  # 0 where a == 0 and b >= 0, the limit of a^b log a
-            gb = where((a == 0) & (b >= 0), 0.0, g * y * log(a))
+            gb = Where.apply((a == 0) & (b >= 0), 0.0, g * y * Log.apply(a), g.dtype)
         return ga, gb
 
 
@@ -246,7 +246,7 @@ class Remainder(Numeric):
 
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        return g, (-g * floor_divide(a, b) if ctx.needs_input_grad[1] else None)
+        return g, (-g * FloorDivide.apply(a, b) if ctx.needs_input_grad[1] else None)
 
 
 def add(a, b, alpha=1):
