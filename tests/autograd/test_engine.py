@@ -499,3 +499,14 @@ def test_zero_d_float64_gradients_keep_float64_precision(fn):
     close(a.grad, ta.grad)
     if fn != "rpow":
         close(b.grad, tb.grad)
+
+
+def test_the_hooks_of_a_leaf_run_for_grad_and_backward_with_inputs():
+    seen = {}
+    for m, grad in ((cr, cr.grad), (torch, torch.autograd.grad)):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        x.register_hook(lambda g: g * 10)
+        g, = grad((x * 3).sum(), [x])
+        (x * 2).sum().backward(inputs=[x])
+        seen[m] = [g.tolist(), x.grad.tolist()]
+    assert seen[cr] == seen[torch] == [[30.0, 30.0], [20.0, 20.0]]

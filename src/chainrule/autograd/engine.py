@@ -301,6 +301,8 @@ def _owned(g):
 
 
 def _collect(inputs, leaf_grads, captured, allow_unused, arrays):
+    """cr.grad's results: the gradient of each input, after its hooks (those of a computed
+    tensor ran as its node was reached)."""
     result = []
     for i, t in enumerate(inputs):
         if t.grad_fn is None:
@@ -308,9 +310,15 @@ def _collect(inputs, leaf_grads, captured, allow_unused, arrays):
         else:
             grads = captured.get(t.grad_fn)
             g = grads[t._out_index] if grads is not None else None
-        if g is None and not allow_unused:
-            raise RuntimeError(
-                f"grad: input {i} (shape {t.shape}) was not used to compute the outputs, so it "
-                "has no gradient. Pass allow_unused=True to get None for it.")
-        result.append(_make(g, False, None, 0) if arrays and g is not None else g)
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"grad: input {i} (shape {t.shape}) was not used to compute the outputs, so "
+                    "it has no gradient. Pass allow_unused=True to get None for it.")
+        else:
+            if arrays:
+                g = _make(g, False, None, 0)
+            if t.grad_fn is None:
+                g = _hooked(t._hooks or (), g)
+        result.append(g)
     return tuple(result)
