@@ -60,63 +60,56 @@ def _backward(outputs, grad_outputs, retain_graph, create_graph, inputs, allow_u
         runs, captured, wanted_leaves = _plan(pending, inputs)
         reach = runs | captured.keys()
 
-    with set_grad_enabled(create_graph):
-        with _ArrayMode(arrays):
-            _walk(heap, pending, leaf_grads, reach, runs, captured, wanted_leaves,
-                  retain_graph, create_graph, arrays, kind, add)
+    with set_grad_enabled(create_graph), _ArrayMode(arrays):
+        while heap:
+            node = heappop(heap)[1]
+            grads = pending.pop(node)
+            if node._observers is not None:
+                _notify(node, grads, arrays)
+            if reach is not None:
+                if node in captured:
+                    captured[node] = grads
+                if node not in runs:
+                    continue
+            if arrays and len(grads) == 1 and node.array_backward:  # the common case, inline
+                in_grads = type(node).backward(node, grads[0])
+            else:
+                in_grads = _call_backward(node, grads, create_graph, arrays)
+            if type(in_grads) is not tuple:
+                in_grads = _as_tuple(in_grads)
+            if len(in_grads) > len(node._targets):
+                raise _too_many(node, in_grads)
+            for target, index, g in zip(node._targets, node._indices, in_grads):
+                if target is None or g is None:
+                    continue
+                if index is None:  # a leaf (function.edge_shape, inline on this hot path)
+                    shape, dtype = target.array.shape, target.array.dtype
+                else:
+                    shape, dtype, _ = target._outputs_meta[index]
+                if type(g) is not kind:  # a NumPy scalar (0-d result), a Tensor, a CuPy array
+                    g = _as_kind(g, arrays, node)
+                if g.shape != shape or g.dtype is not dtype:
+                    g = _fit(g, shape, dtype)
+                if index is None:  # a leaf: summed here, accumulated into .grad at the end
+                    if wanted_leaves is None or id(target) in wanted_leaves:
+                        _add_leaf(leaf_grads, target, g, add)
+                    continue
+                if reach is not None and target not in reach:
+                    continue
+                slot = pending.get(target)
+                if slot is None:
+                    slot = pending[target] = [None] * len(target._outputs_meta)
+                    heappush(heap, (-target._seq, target))
+                slot[index] = g if slot[index] is None else add(slot[index], g)
+            if not retain_graph and node._saved is not None:
+                node._saved = _FREED  # release the saved arrays
+
+    with set_grad_enabled(create_graph):  # (a sum into .grad is recorded under create_graph)
         if inputs is not None:
             return _collect(inputs, leaf_grads, captured, allow_unused, arrays)
         for leaf, g in leaf_grads.values():
             _accumulate(leaf, _make(g, False, None, 0) if arrays else g, create_graph)
     return None
-
-
-def _walk(heap, pending, leaf_grads, reach, runs, captured, wanted_leaves, retain_graph,
-          create_graph, arrays, kind, add):
-    """The walk itself: each node's backward once all its gradients are in, each gradient it
-    returns fitted to its input and passed on (summed into a leaf's, or into a node's slot)."""
-    while heap:
-        node = heappop(heap)[1]
-        grads = pending.pop(node)
-        if node._observers is not None:
-            _notify(node, grads, arrays)
-        if reach is not None:
-            if node in captured:
-                captured[node] = grads
-            if node not in runs:
-                continue
-        if arrays and len(grads) == 1 and node.array_backward:  # the common case, inline
-            in_grads = type(node).backward(node, grads[0])
-        else:
-            in_grads = _call_backward(node, grads, create_graph, arrays)
-        if type(in_grads) is not tuple:
-            in_grads = _as_tuple(in_grads)
-        if len(in_grads) > len(node._targets):
-            raise _too_many(node, in_grads)
-        for target, index, g in zip(node._targets, node._indices, in_grads):
-            if target is None or g is None:
-                continue
-            if index is None:  # a leaf (function.edge_shape, inline on this hot path)
-                shape, dtype = target.array.shape, target.array.dtype
-            else:
-                shape, dtype, _ = target._outputs_meta[index]
-            if type(g) is not kind:  # NumPy's 0-d results are scalars; or a Tensor, a CuPy array
-                g = _as_kind(g, arrays, node)
-            if g.shape != shape or g.dtype is not dtype:
-                g = _fit(g, shape, dtype)
-            if index is None:  # a leaf: summed here, accumulated into .grad at the end
-                if wanted_leaves is None or id(target) in wanted_leaves:
-                    _add_leaf(leaf_grads, target, g, add)
-                continue
-            if reach is not None and target not in reach:
-                continue
-            slot = pending.get(target)
-            if slot is None:
-                slot = pending[target] = [None] * len(target._outputs_meta)
-                heappush(heap, (-target._seq, target))
-            slot[index] = g if slot[index] is None else add(slot[index], g)
-        if not retain_graph and node._saved is not None:
-            node._saved = _FREED  # release the saved arrays
 
 
 class _ArrayMode:
