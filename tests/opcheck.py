@@ -1,5 +1,7 @@
 """One helper checks every op the same way: forward, backward and double backward against
-PyTorch in float64, plus finite differences through chainrule's own gradcheck.
+PyTorch in float64, plus finite differences through chainrule's own gradcheck. The first
+derivative is taken twice, by a plain backward (on arrays) and by a recorded one (on Tensors),
+and the two must agree.
 
     check_op(lambda m, x, y: m.maximum(x, y), [(3, 1), (1, 4)])
 
@@ -9,7 +11,6 @@ import numpy as np
 import torch
 
 import chainrule as cr
-
 
 
 def sample(shape, rng, low=-2.0, high=2.0, away_from=None):
@@ -41,6 +42,17 @@ def _close(name, what, ours, theirs, atol, rtol):
     np.testing.assert_allclose(ours, theirs, atol=atol, rtol=rtol, err_msg=f"{name} {what}")
 
 
+def _keeps_arrays_only_as_saved(name, node):
+    """An op keeps what its backward needs through save_for_backward (freed after backward,
+    checked for in-place changes), never as an array of its own on the node."""
+    if node is None:
+        return
+    for key, value in vars(node).items():
+        values = value if isinstance(value, (tuple, list)) else (value,)
+        assert not any(isinstance(v, np.ndarray) and v.size for v in values) or key == "_saved", \
+            f"{name}: its node keeps an array as ctx.{key}; save it with save_for_backward"
+
+
 def check_op(fn, shapes, torch_fn=None, *, inputs=None, low=-2.0, high=2.0, away_from=None,
              grad=True, gradgrad=True, finite_differences=True, atol=1e-8, rtol=1e-6, seed=0,
              name=None):
@@ -60,24 +72,33 @@ def check_op(fn, shapes, torch_fn=None, *, inputs=None, low=-2.0, high=2.0, away
     if not grad:
         return
 
-    # backward: one random upstream gradient per output
+    for out in out_c:
+        _keeps_arrays_only_as_saved(name, out.grad_fn)
+
+    # backward: one random upstream gradient per output, walked twice: on arrays (a plain
+    # backward, as training runs it) and on Tensors (recorded, as create_graph=True runs it)
     seeds = [rng.standard_normal(t.shape) for t in out_t]
     live = [i for i, t in enumerate(out_t) if t.requires_grad]
     if not live:
         return
-    g_c = cr.grad([out_c[i] for i in live], ours,
+    outs = [out_c[i] for i in live]
+    plain = cr.grad(outs, ours, [cr.tensor(seeds[i], dtype=cr.float64) for i in live],
+                    retain_graph=True, allow_unused=True)
+    g_c = cr.grad(outs, ours,
                   [cr.tensor(seeds[i], dtype=cr.float64, requires_grad=True) for i in live],
                   create_graph=gradgrad, allow_unused=True)
     g_t = torch.autograd.grad([out_t[i] for i in live], theirs,
                               [torch.tensor(seeds[i], requires_grad=True) for i in live],
                               create_graph=gradgrad, allow_unused=True)
-    for k, (c, t) in enumerate(zip(g_c, g_t)):
+    for k, (p, c, t) in enumerate(zip(plain, g_c, g_t)):
         if t is None:
-            assert c is None or np.all(c.numpy() == 0), f"{name}: input {k} has a gradient, " \
-                                                        "torch has none"
+            for g in (p, c):
+                assert g is None or np.all(g.numpy() == 0), f"{name}: input {k} has a " \
+                                                            "gradient, torch has none"
             continue
-        assert c is not None, f"{name}: input {k} got no gradient, torch has one"
-        _close(name, f"gradient of input {k}", c, t, atol, rtol)
+        assert p is not None and c is not None, f"{name}: input {k} got no gradient, torch has one"
+        _close(name, f"gradient of input {k}", p, t, atol, rtol)
+        _close(name, f"gradient of input {k} on Tensors (recorded)", c, p, 1e-12, 1e-10)
 
     if gradgrad:  # double backward: d/dinputs of sum(grad * w)
         pairs = [(c, t) for c, t in zip(g_c, g_t) if c is not None and t is not None

@@ -1,4 +1,5 @@
 """chainrule: backpropagation you can read, from the chain rule to GPU training."""
+from .tensor import Tensor  # first: the layers above it import it (see the end of tensor.py)
 from . import autograd, backend
 from .autograd import (enable_grad, grad, inference_mode, is_grad_enabled, no_grad,
                        set_grad_enabled)
@@ -7,7 +8,6 @@ from .backend import Device as device
 from .backend.dtypes import (bool_, double, float, float16, float32, float64, get_default_dtype,
                              half, int, int8, int16, int32, int64, long, set_default_dtype,
                              uint8)
-from .tensor import Tensor
 from . import ops
 from .ops import *  # noqa: F401,F403
 from . import data, explain, io, nn, optim, train

@@ -1,15 +1,14 @@
 """`Tensor`: an array (NumPy or CuPy) plus what reverse-mode autodiff needs: `requires_grad`,
-`grad`, and `grad_fn`, the node of the op that made it.
+`grad`, and `grad_fn`, the node of the op that made it (and `output_nr`, which of its outputs).
 
-The one seam between the layers is at the end of this file: Tensor's methods are the functions of
-`chainrule.ops`, which in turn build Tensors."""
+The layers above (autograd, which records and walks the graph, and the ops) build Tensors, and
+Tensor's methods call them: the one circular seam, resolved at the end of this file. Every op that
+is also a method registers itself with `@tensor_method` where it is defined."""
 import weakref
 
 import numpy as np
 
-from .autograd import engine, function
-from .autograd.grad_mode import _state
-from .backend import Device, array_module, device_of, dtypes, require_cupy, to_device
+from .backend import Device, array_module, device_of, dtypes, to_device
 
 _new = object.__new__
 
@@ -35,48 +34,45 @@ class Convertible:
 
 
 class Tensor(Convertible):
-    __slots__ = ("array", "requires_grad", "grad", "grad_fn", "_out_index", "_vbox",
+    __slots__ = ("array", "requires_grad", "grad", "grad_fn", "output_nr", "_counter",
                  "_retains_grad", "_hooks", "__weakref__")
     __array_ufunc__ = None  # `ndarray + Tensor` defers to Tensor.__radd__
 
     def __init__(self, data, dtype=None, requires_grad=False, device=None):
-        self._init(ops.creation.as_array(data, dtype, device), False, None, 0)
+        self._init(ops.creation.as_array(data, dtype, device))
         self.requires_grad_(requires_grad)
 
-    def _init(self, array, requires_grad, grad_fn, out_index):
+    def _init(self, array, requires_grad=False, grad_fn=None, output_nr=0):
         self.array = array
         self.requires_grad = requires_grad
         self.grad = None
         self.grad_fn = grad_fn
-        self._out_index = out_index   # which output of grad_fn this is
-        self._vbox = None             # version counter, made when first needed (_version_box)
+        self.output_nr = output_nr    # which output of grad_fn this is
+        self._counter = None          # version counter, made when first needed
         self._retains_grad = False
         self._hooks = None
 
     @staticmethod
-    def _make(array, requires_grad, grad_fn, out_index):
-        """The inner constructor (no checks, no copy): `array` is a NumPy or CuPy array."""
-        t = _new(Tensor)  # the fields set here rather than through _init: one call fewer per op
+    def wrap(array):
+        """A Tensor around a raw NumPy or CuPy array, sharing its memory, outside any graph: the
+        one way to wrap an array (no checks, no copy)."""
+        return Tensor._recorded(array, None, 0)
+
+    @staticmethod
+    def _recorded(array, node, output_nr):
+        """Output `output_nr` of `node`, a tensor of the graph (autograd makes these); with no
+        node, a Tensor outside the graph. `_init`'s stores, written out: one call fewer on the
+        path of every op."""
+        t = _new(Tensor)
         t.array = array
-        t.requires_grad = requires_grad
+        t.requires_grad = node is not None
         t.grad = None
-        t.grad_fn = grad_fn if requires_grad else None
-        t._out_index = out_index
-        t._vbox = None
+        t.grad_fn = node
+        t.output_nr = output_nr
+        t._counter = None
         t._retains_grad = False
         t._hooks = None
         return t
-
-    @classmethod
-    def _checked(cls, array, requires_grad):
-        """A new leaf; only floating-point tensors may require grad."""
-        return cls._make(array, False, None, 0).requires_grad_(requires_grad)
-
-    @staticmethod
-    def zeros_for(shape, dtype, array_type):
-        """Zeros like a node output described by its (shape, dtype, array type)."""
-        xp = np if array_type is np.ndarray else require_cupy()
-        return Tensor._make(xp.zeros(shape, dtype), False, None, 0)
 
     # ---- properties --------------------------------------------------------------------------
     @property
@@ -99,28 +95,17 @@ class Tensor(Convertible):
     def is_leaf(self):
         return self.grad_fn is None
 
-    @property
-    def _version_box(self):
-        """[version]: bumped by every in-place change and shared by every Tensor of the same
-        memory (views, detach()ed copies), so that a node can tell that a tensor it saved has
-        changed since. Made when first needed; a computed tensor's lives at its node (one per
-        output), where the node's saved entries find it."""
-        if self._vbox is None:
-            node = self.grad_fn
-            self._vbox = [0] if node is None else node._output_box(self._out_index)
-        return self._vbox
-
-    @_version_box.setter
-    def _version_box(self, box):
-        self._vbox = box
+    def _version_counter(self):
+        """[count of in-place changes], shared by every Tensor of the same memory (views,
+        detach()ed copies, the Tensors that saved values unpack to), so that a node can tell
+        that a tensor it saved has changed since. Made when first needed."""
+        if self._counter is None:
+            self._counter = [0]
+        return self._counter
 
     @property
     def _version(self):
-        box = self._vbox
-        if box is None:  # none made yet here; a computed tensor's may be at its node
-            boxes = None if self.grad_fn is None else self.grad_fn._boxes
-            box = None if boxes is None else boxes.get(self._out_index)
-        return 0 if box is None else box[0]
+        return 0 if self._counter is None else self._counter[0]
 
     @property
     def T(self):
@@ -179,6 +164,9 @@ class Tensor(Convertible):
                             f"got dtype {self.dtype} and shape {self.shape}")
         return int(self.item())
 
+    def __pos__(self):
+        return self
+
     __hash__ = object.__hash__  # tensors are used as dict keys by identity, as in PyTorch
 
     # ---- autograd ----------------------------------------------------------------------------
@@ -190,7 +178,7 @@ class Tensor(Convertible):
                     f"backward: the output has shape {self.shape}, not one element, so pass "
                     "`gradient=` (d(loss)/d(output), same shape), or reduce it first "
                     "(e.g. y.sum().backward())")
-            gradient = Tensor._make(array_module(self.array).ones_like(self.array), False, None, 0)
+            gradient = Tensor.wrap(array_module(self.array).ones_like(self.array))
         elif not isinstance(gradient, Tensor):
             gradient = Tensor(gradient, dtype=self.dtype)
         if gradient.shape != self.shape:
@@ -208,13 +196,12 @@ class Tensor(Convertible):
 
     def detach(self):
         """The same values (shared memory) cut from the graph."""
-        t = Tensor._make(self.array, False, None, 0)
-        t._version_box = self._version_box
+        t = Tensor.wrap(self.array)
+        t._counter = self._version_counter()
         return t
 
     def detach_(self):
         """Cuts this tensor from the graph in place: it becomes a leaf that needs no grad."""
-        self._vbox = self._version_box  # a computed tensor's counter lives at its node: keep it
         self.grad_fn, self.requires_grad = None, False
         return self
 
@@ -261,7 +248,7 @@ class Tensor(Convertible):
         if node is not None:
             if node._observers is None:
                 node._observers = {}
-            node._observers[self._out_index] = (weakref.ref(self), self._hooks)
+            node._observers[self.output_nr] = (weakref.ref(self), self._hooks)
         return self._hooks
 
     # ---- in-place changes (only where no graph needs the old values) ------------------------
@@ -271,13 +258,13 @@ class Tensor(Convertible):
                 f"{what}: this tensor was computed by {self.grad_fn.name} and the graph may need "
                 "its values for backward, so it cannot be changed in place. Write y = y + ... "
                 "instead, or change y.detach().clone().")
-        if self.requires_grad and _state.enabled:
+        if self.requires_grad and grad_mode.is_grad_enabled():
             raise RuntimeError(
                 f"{what}: a leaf tensor that requires grad cannot be changed in place while "
                 "gradients are recorded; do it inside `with cr.no_grad():` (as optimizers do)")
 
     def _bump(self):
-        self._version_box[0] += 1
+        self._version_counter()[0] += 1
 
     def _inplace(self, ufunc_name, other):
         self._check_inplace(f"in-place {ufunc_name}")
@@ -317,7 +304,7 @@ class Tensor(Convertible):
         return self._inplace("divide", other)
 
     def __setitem__(self, key, value):
-        if isinstance(value, Tensor) and value.requires_grad and _state.enabled:
+        if isinstance(value, Tensor) and value.requires_grad and grad_mode.is_grad_enabled():
             raise RuntimeError(
                 "__setitem__: the value requires grad, but assignment into a tensor is not "
                 "recorded in the graph. Build the result with cr.where, cr.cat or index ops "
@@ -395,9 +382,9 @@ class Tensor(Convertible):
             raise RuntimeError("deepcopy: only leaf tensors can be deep-copied (this one was "
                                f"computed by {self.grad_fn.name}); use .detach().clone()")
         t = _new(type(self))
-        t._init(self.array.copy(), self.requires_grad, None, 0)
+        t._init(self.array.copy(), self.requires_grad)
         if self.grad is not None:
-            t.grad = Tensor._make(self.grad.array.copy(), False, None, 0)
+            t.grad = Tensor.wrap(self.grad.array.copy())
         memo[id(self)] = t
         return t
 
@@ -435,39 +422,19 @@ class _HookHandle:
             self.hooks.remove(self.hook)
 
 
-# ---- the seam: autograd builds Tensors, Tensor's methods are the ops ---------------------------
-function.Tensor = engine.Tensor = Tensor
-function._make = engine._make = Tensor._make
-from . import ops  # noqa: E402  (ops import Tensor from this module)
+def tensor_method(*names):
+    """Makes the decorated op a method of Tensor, under its own name or the names given
+    (`@tensor_method("__add__", "__radd__")`), where the op is defined."""
+    def register(fn):
+        for name in names or (fn.__name__,):
+            setattr(Tensor, name, fn)
+        return fn
+    if len(names) == 1 and callable(names[0]):  # used bare: @tensor_method
+        fn, names = names[0], ()
+        return register(fn)
+    return register
 
-for _name in ops.TENSOR_METHODS:
-    setattr(Tensor, _name, getattr(ops, _name))
 
-Tensor.__add__ = Tensor.__radd__ = ops.elementwise.Add.call  # the hottest: straight to the op
-Tensor.__mul__ = Tensor.__rmul__ = ops.elementwise.Mul.call
-Tensor.__sub__ = ops.elementwise.Sub.call
-Tensor.__rsub__ = lambda self, other: ops.sub(other, self)
-Tensor.__truediv__ = ops.div
-Tensor.__rtruediv__ = lambda self, other: ops.div(other, self)
-Tensor.__floordiv__ = ops.floor_divide
-Tensor.__rfloordiv__ = lambda self, other: ops.floor_divide(other, self)
-Tensor.__mod__ = ops.remainder
-Tensor.__rmod__ = lambda self, other: ops.remainder(other, self)
-Tensor.__pow__ = ops.pow
-Tensor.__rpow__ = lambda self, other: ops.pow(other, self)
-Tensor.__matmul__ = ops.matmul
-Tensor.__rmatmul__ = lambda self, other: ops.matmul(other, self)
-Tensor.__neg__ = ops.neg
-Tensor.__pos__ = lambda self: self
-Tensor.__abs__ = ops.abs
-Tensor.__eq__ = ops.eq
-Tensor.__ne__ = ops.ne
-Tensor.__lt__ = ops.lt
-Tensor.__le__ = ops.le
-Tensor.__gt__ = ops.gt
-Tensor.__ge__ = ops.ge
-Tensor.__invert__ = ops.logical_not
-Tensor.__and__ = ops.logical_and
-Tensor.__or__ = ops.logical_or
-Tensor.__xor__ = ops.logical_xor
-Tensor.__getitem__ = ops.getitem
+# ---- the seam: the layers that build Tensors are imported once Tensor exists -----------------
+from .autograd import engine, grad_mode  # noqa: E402
+from . import ops  # noqa: E402  (its modules register Tensor's methods as they are defined)

@@ -1,5 +1,6 @@
 """Reverse-mode automatic differentiation: op nodes, the engine, grad modes, checks."""
 from ..backend import array_module
+from ..tensor import Tensor
 from . import engine
 from .anomaly import detect_anomaly, is_anomaly_enabled
 from .function import Function, Op, once_differentiable
@@ -36,12 +37,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 def _seed(i, out, g):
     """The gradient that starts the walk at output i: ones for a one-element output."""
-    Tensor = engine.Tensor
     if g is None:
         if out.array.size != 1:
             raise RuntimeError(f"grad: output {i} of shape {out.shape} is not a scalar; pass "
                                "grad_outputs (one per output, same shapes)")
-        return Tensor._make(array_module(out.array).ones_like(out.array), False, None, 0)
+        return Tensor.wrap(array_module(out.array).ones_like(out.array))
     g = g if isinstance(g, Tensor) else Tensor(g, dtype=out.dtype)
     if g.shape != out.shape:
         raise RuntimeError(f"grad: grad_outputs[{i}] has shape {g.shape} but output {i} has "

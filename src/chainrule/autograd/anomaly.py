@@ -84,13 +84,13 @@ def check_forward(name, inputs, outputs):
 
 
 def check_backward(node, grads):
-    if any(g is not None and _bad(g.array) for g in grads):
+    if any(g is not None and _bad(getattr(g, "array", g)) for g in grads):
         raise _backward_error(node, "")
 
 
 def _backward_error(node, detail):
-    shapes = ", ".join(str(tuple(e[2])) for e in node.next_edges if e is not None)
-    where = node._trace or "<unknown: run the forward inside detect_anomaly() to see where>"
+    shapes = ", ".join(str(tuple(e.shape)) for e in node.next_edges if e is not None)
+    where = node.trace or "<unknown: run the forward inside detect_anomaly() to see where>"
     return FloatingPointError(
         f"anomaly: the backward of {node.name} produced NaN or Inf{detail}; the op took inputs "
         f"of shapes {shapes} and was created at {where}")

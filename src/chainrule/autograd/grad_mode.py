@@ -6,8 +6,6 @@ import threading
 
 class _State(threading.local):
     enabled = True
-    arrays = False  # set by the engine while an op's backward runs on raw arrays: ops then
-    #                 take and return arrays (see autograd.function.Op)
 
 
 _state = _State()

@@ -5,6 +5,7 @@ grad: analytically one backward per output entry, numerically two evaluations pe
 (f(x + eps) - f(x - eps)) / 2 eps. Meant for small inputs."""
 import numpy as np
 
+from ..tensor import Tensor
 from .engine import backward
 
 
@@ -30,8 +31,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
     _differentiable("gradgradcheck", inputs)
     if grad_outputs is None:
         rng = np.random.default_rng(0)
-        make = next(type(t) for t in inputs if hasattr(t, "requires_grad"))._make
-        grad_outputs = [make(rng.standard_normal(o.shape), True, None, 0)
+        grad_outputs = [Tensor.wrap(rng.standard_normal(o.shape)).requires_grad_()
                         for o in _outputs(fn, inputs) if o.requires_grad]
     n = len(inputs)
 
@@ -82,7 +82,7 @@ def _analytical(fn, inputs, wrt):
         for idx in np.ndindex(o.shape):
             seed = np.zeros(o.shape)
             seed[idx] = 1.0
-            grads = backward([o], [type(o)._make(seed, False, None, 0)], retain_graph=True,
+            grads = backward([o], [Tensor.wrap(seed)], retain_graph=True,
                              inputs=[t for _, t in wrt], allow_unused=True)
             for k, g in enumerate(grads):
                 if g is not None:
@@ -102,7 +102,7 @@ def _numerical(fn, inputs, wrt, eps):
                 moved = t.array.copy()
                 moved[idx] += step
                 args = list(inputs)
-                args[position] = type(t)._make(moved, True, None, 0)
+                args[position] = Tensor.wrap(moved).requires_grad_()
                 sides.append([o.numpy().copy() for o in _outputs(fn, args)])
             for j, (plus, minus) in enumerate(zip(*sides)):
                 jac[j][k][(Ellipsis,) + idx] = (plus - minus) / (2 * eps)

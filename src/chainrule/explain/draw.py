@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 
-from ..tensor import Tensor
 from .graph import Graph
 from .report import number
 from .trace import SMALL, trace
@@ -74,7 +73,7 @@ def to_dot(output, depth=None, names=None, model=None):
     for node in graph.nodes:
         for edge in node.next_edges:
             if edge is not None:
-                dot.edge(boxes.of(edge[0]), boxes.of(node))
+                dot.edge(boxes.of(edge.target), boxes.of(node))
     return dot.text()
 
 
@@ -87,7 +86,7 @@ class _Module:
         params = sum(int(np.prod(leaf.shape)) for leaf in self.leaves)
         ops = len(self.nodes)
         lines = [f"{self.name}: {self.kind}" if self.name else self.kind,
-                 f"out {tuple(self.nodes[-1]._outputs_meta[0][0])}",
+                 f"out {tuple(self.nodes[-1].output_meta[0][0])}",
                  f"{ops} op" + ("s" if ops > 1 else "")]
         return lines + ([f"{params:,} parameters"] if params else [])
 
@@ -113,8 +112,8 @@ class _Boxes:
         users = {}  # leaf -> boxes of the ops that read it
         for node in graph.nodes:
             for edge in node.next_edges:
-                if edge is not None and isinstance(edge[0], Tensor):
-                    users.setdefault(id(edge[0]), set()).add(self.where.get(graph.ident(node)))
+                if edge is not None and edge.index is None:  # a leaf
+                    users.setdefault(id(edge.target), set()).add(self.where.get(graph.ident(node)))
         for leaf in graph.leaves:
             owners = users.get(id(leaf), set())
             if len(owners) == 1 and None not in owners:  # read by one module only: its parameter
@@ -135,7 +134,7 @@ def _gradients(graph):
     """d output / d every tensor of the graph, where a scalar output's graph can still be walked;
     otherwise the .grad that leaves may hold from an earlier backward()."""
     try:
-        t = trace(graph.output, check=False) if graph.output.numel() == 1 else None
+        t = trace(graph.output) if graph.output.numel() == 1 else None
     except RuntimeError:  # the graph was freed by backward()
         t = None
     grads = {id(leaf): leaf.grad.numpy() for leaf in graph.leaves if leaf.grad is not None}

@@ -59,7 +59,7 @@ class recording:
 
 def key_of(tensor):
     """How an edge names a tensor: the leaf itself, or (node, output index)."""
-    return tensor if tensor.grad_fn is None else (tensor.grad_fn, tensor._out_index)
+    return tensor if tensor.grad_fn is None else (tensor.grad_fn, tensor.output_nr)
 
 
 def slot(key):
@@ -68,8 +68,7 @@ def slot(key):
 
 
 def edge_key(edge):
-    target, index = edge[0], edge[1]
-    return target if isinstance(target, Tensor) else (target, index)
+    return edge.target if edge.index is None else (edge.target, edge.index)
 
 
 class Graph:
@@ -94,7 +93,7 @@ class Graph:
         if isinstance(key, Tensor):
             return tuple(key.shape)
         node, index = key
-        return tuple(node._outputs_meta[index][0])
+        return tuple(node.output_meta[index][0])
 
     def name(self, key):
         """A leaf's given name (or leafN); a node output as #N Op (#N:i Op for outputs i > 0)."""
@@ -150,13 +149,13 @@ def _walk(output):
     seen, stack = {output.grad_fn}, [output.grad_fn]
     while stack:
         for edge in stack.pop().next_edges:
-            if edge is not None and not isinstance(edge[0], Tensor) and edge[0] not in seen:
-                seen.add(edge[0])
-                stack.append(edge[0])
-    nodes = sorted(seen, key=lambda n: n._seq)
+            if edge is not None and edge.index is not None and edge.target not in seen:
+                seen.add(edge.target)
+                stack.append(edge.target)
+    nodes = sorted(seen, key=lambda n: n.seq)
     leaves = {}
     for node in nodes:
         for edge in node.next_edges:
-            if edge is not None and isinstance(edge[0], Tensor):
-                leaves.setdefault(id(edge[0]), edge[0])
+            if edge is not None and edge.index is None:
+                leaves.setdefault(id(edge.target), edge.target)
     return nodes, list(leaves.values())

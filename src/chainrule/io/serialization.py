@@ -146,8 +146,7 @@ def load(path, map_location=None):
                 raise CheckpointError(f"load: {path!r} is corrupted: its structure refers to a "
                                       f"tensor {name!r} that the file does not hold")
             array = arrays[name]
-            tensors[name] = Tensor._make(to_device(array, device) if device else array,
-                                         False, None, 0)
+            tensors[name] = Tensor.wrap(to_device(array, device) if device else array)
         return tensors[name]
 
     if metadata.get("format") != FORMAT:

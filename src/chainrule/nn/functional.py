@@ -274,14 +274,16 @@ class EmbeddingLookup(Op):
     came from, except into padding_idx's row, which stays fixed."""
 
     def forward(ctx, weight, indices, padding_idx):
-        ctx.shape, ctx.key = weight.shape, (indices, Ellipsis)
-        ctx.keep = None if padding_idx is None else (indices != padding_idx)[..., None]
+        ctx.shape = weight.shape
+        ctx.save_for_backward(indices, None if padding_idx is None else
+                              (indices != padding_idx)[..., None])
         return weight[indices]
 
     def backward(ctx, g):
-        if ctx.keep is not None:
-            g = scale_by(g, ctx.keep)
-        return IndexAdd.apply(g, ctx.key, ctx.shape)
+        indices, keep = ctx.saved_arrays
+        if keep is not None:
+            g = scale_by(g, keep)
+        return IndexAdd.apply(g, (indices, Ellipsis), ctx.shape)
 
 
 def embedding(input, weight, padding_idx=None):
@@ -485,7 +487,7 @@ class BinaryCrossEntropy(Op):
             return -(t * xp.maximum(xp.log(x), -100) + (1 - t) * xp.maximum(xp.log1p(-x), -100))
 
     def backward(ctx, g):
-        x, t = ctx.saved_tensors
+        x, t = ctx.saved_like(g)
         gx = gt = None
         if ctx.needs_input_grad[0]:
             gx = g * (x - t) / Clamp.apply(x * (1 - x), 1e-12, None)

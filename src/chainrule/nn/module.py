@@ -267,7 +267,7 @@ class Module(Convertible):
                 t.array = new
                 t._bump()
             if t.grad is not None:
-                t.grad = Tensor._make(convert(t.grad.array), False, None, 0)
+                t.grad = Tensor.wrap(convert(t.grad.array))
         return self
 
     # ---- state dict --------------------------------------------------------------------------

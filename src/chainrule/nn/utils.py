@@ -41,7 +41,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     if coef < 1:
         for g in _distinct_grad_arrays(params):
             g *= coef
-    return Tensor._make(total, False, None, 0)
+    return Tensor.wrap(total)
 
 
 def clip_grad_value_(parameters, clip_value):
@@ -59,7 +59,7 @@ def parameters_to_vector(parameters):
         raise TypeError(f"parameters_to_vector: the parameters are on different devices "
                         f"({', '.join(sorted(devices))}); move them to one first")
     arrays = [p.array.ravel() for p in params]
-    return Tensor._make(array_module(*arrays).concatenate(arrays), False, None, 0)
+    return Tensor.wrap(array_module(*arrays).concatenate(arrays))
 
 
 def vector_to_parameters(vec, parameters):

@@ -10,10 +10,10 @@ import numpy as np
 
 from ..autograd.function import Op
 from ..backend import array_module
+from ..tensor import tensor_method
 from .elementwise import clamp, erf, exp, expm1, floating, log1p, scale_by, where
 
 __all__ = ["relu", "sigmoid", "tanh", "leaky_relu", "elu", "gelu", "silu", "softplus"]
-METHODS = ["relu", "sigmoid", "tanh"]
 
 
 # ---- single ops, each with its derivative as one op ------------------------------------------
@@ -26,7 +26,7 @@ class ReLU(Op):
         return y
 
     def backward(ctx, g):
-        y, = ctx.saved_tensors
+        y, = ctx.saved_like(g)
         return scale_by(g, y > 0)
 
 
@@ -44,7 +44,7 @@ class Sigmoid(Op):
         return s
 
     def backward(ctx, g):
-        s, = ctx.saved_tensors
+        s, = ctx.saved_like(g)
         return SigmoidBackward.apply(g, s)
 
 
@@ -60,7 +60,7 @@ class SigmoidBackward(Op):
         return out
 
     def backward(ctx, gg):
-        g, s = ctx.saved_tensors
+        g, s = ctx.saved_like(gg)
         return (SigmoidBackward.apply(gg, s) if ctx.needs_input_grad[0] else None,
                 gg * g * (1 - 2 * s) if ctx.needs_input_grad[1] else None)
 
@@ -74,7 +74,7 @@ class Tanh(Op):
         return t
 
     def backward(ctx, g):
-        t, = ctx.saved_tensors
+        t, = ctx.saved_like(g)
         return TanhBackward.apply(g, t)
 
 
@@ -89,19 +89,22 @@ class TanhBackward(Op):
         return out
 
     def backward(ctx, gg):
-        g, t = ctx.saved_tensors
+        g, t = ctx.saved_like(gg)
         return (TanhBackward.apply(gg, t) if ctx.needs_input_grad[0] else None,
                 -2 * gg * g * t if ctx.needs_input_grad[1] else None)
 
 
+@tensor_method
 def relu(x):
     return ReLU.apply(x)
 
 
+@tensor_method
 def sigmoid(x):
     return Sigmoid.apply(floating(x))
 
 
+@tensor_method
 def tanh(x):
     return Tanh.apply(floating(x))
 

@@ -26,7 +26,6 @@ from .shape import permute, reshape, squeeze, transpose, unsqueeze
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d",
            "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
            "adaptive_avg_pool2d"]
-METHODS = []
 
 
 # ---- the geometry of a sliding window -----------------------------------------------------------
@@ -347,19 +346,21 @@ class MaxPool(Op):
     `with_indices`, a second output gives each maximum's flat index in its input plane."""
 
     def forward(ctx, x, window, with_indices):
-        cols = window.unfold(x, fill=-np.inf)
         ctx.window, ctx.size = window, x.shape[2:]
-        ctx.cols = cols.reshape((cols.shape[0], -1) + cols.shape[1 + len(ctx.size):])
-        ctx.y = ctx.cols.max(axis=1)  # (C, N, *out), windows flattened on axis 1
+        cols = window.unfold(x, fill=-np.inf)
+        cols = cols.reshape((cols.shape[0], -1) + cols.shape[1 + len(ctx.size):])
+        y = cols.max(axis=1)  # (C, N, *out), windows flattened on axis 1
+        ctx.save_for_backward(cols, y)
         if not with_indices:
-            return ctx.y.swapaxes(0, 1)
-        arg = _first_max(ctx.cols, ctx.y).argmax(axis=1)
+            return y.swapaxes(0, 1)
+        arg = _first_max(cols, y).argmax(axis=1)
         indices = _flat_indices(arg.swapaxes(0, 1), window, ctx.size)
         ctx.mark_non_differentiable(indices)
-        return ctx.y.swapaxes(0, 1), indices
+        return y.swapaxes(0, 1), indices
 
     def backward(ctx, g, _=None):
-        hits = _first_max(ctx.cols, ctx.y)  # (C, prod(kernel), N, *out), one-hot on axis 1
+        cols, y = ctx.saved_arrays
+        hits = _first_max(cols, y)  # (C, prod(kernel), N, *out), one-hot on axis 1
         cols = reshape(scale_by(unsqueeze(_swap01(g), 1), hits),
                        (g.shape[1],) + ctx.window.kernel + (g.shape[0],) + g.shape[2:])
         return Fold.apply(cols, ctx.window, ctx.size)

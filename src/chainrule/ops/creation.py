@@ -7,7 +7,6 @@ from ..tensor import Tensor
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange",
            "linspace", "eye", "rand", "randn", "randint", "randperm", "normal", "zeros_like",
            "ones_like", "full_like", "empty_like", "rand_like", "randn_like", "randint_like"]
-METHODS = []
 
 
 def as_array(data, dtype=None, device=None):
@@ -38,6 +37,11 @@ def as_array(data, dtype=None, device=None):
     return array
 
 
+def _leaf(array, requires_grad):
+    """A new leaf; only floating-point tensors may require grad."""
+    return Tensor.wrap(array).requires_grad_(requires_grad)
+
+
 def _unwrap(data):
     if isinstance(data, Tensor):
         return data.numpy()
@@ -51,20 +55,20 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
     array = as_array(data, dtype, device)
     if array is getattr(data, "array", data):
         array = array.copy()
-    return Tensor._checked(array, requires_grad)
+    return _leaf(array, requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None):
     """Like `tensor`, but shares memory with `data` when it can."""
     return data if isinstance(data, Tensor) and dtype is None and device is None \
-        else Tensor._checked(as_array(data, dtype, device), False)
+        else Tensor.wrap(as_array(data, dtype, device))
 
 
 def from_numpy(array):
     """A tensor sharing memory with the NumPy array (no copy, dtype kept)."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
-    return Tensor._make(array, False, None, 0)
+    return Tensor.wrap(array)
 
 
 def _shape(size):
@@ -79,7 +83,7 @@ def _xp(device):
 
 def _filled(fill, size, dtype, device, requires_grad):
     dtype = dtypes.as_dtype(dtype) or dtypes.get_default_dtype()
-    return Tensor._checked(fill(_xp(device), _shape(size), dtype), requires_grad)
+    return _leaf(fill(_xp(device), _shape(size), dtype), requires_grad)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
@@ -108,23 +112,23 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if dtype is None:
         dtype = dtypes.result_type(start, end, step)
     array = _xp(device).arange(start, end, step, dtype=dtypes.as_dtype(dtype))
-    return Tensor._checked(array, requires_grad)
+    return _leaf(array, requires_grad)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     dtype = dtypes.as_dtype(dtype) or dtypes.get_default_dtype()
-    return Tensor._checked(_xp(device).linspace(start, end, steps, dtype=dtype), requires_grad)
+    return _leaf(_xp(device).linspace(start, end, steps, dtype=dtype), requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     dtype = dtypes.as_dtype(dtype) or dtypes.get_default_dtype()
-    return Tensor._checked(_xp(device).eye(n, m, dtype=dtype), requires_grad)
+    return _leaf(_xp(device).eye(n, m, dtype=dtype), requires_grad)
 
 
 def _random(draw, size, dtype, device, requires_grad):
     dtype = dtypes.as_dtype(dtype) or dtypes.get_default_dtype()
     array = draw(generator(), _shape(size)).astype(dtype, copy=False)
-    return Tensor._checked(to_device(array, device) if device else array, requires_grad)
+    return _leaf(to_device(array, device) if device else array, requires_grad)
 
 
 def rand(*size, dtype=None, device=None, requires_grad=False):
@@ -147,12 +151,12 @@ def randint(low, high=None, size=(), dtype=None, device=None):
         low, high = 0, low
     array = generator().integers(low, high, size=_shape((size,)) if isinstance(size, int)
                                  else tuple(size)).astype(dtypes.as_dtype(dtype) or dtypes.int64)
-    return Tensor._make(to_device(array, device) if device else array, False, None, 0)
+    return Tensor.wrap(to_device(array, device) if device else array)
 
 
 def randperm(n, dtype=None, device=None):
     array = generator().permutation(n).astype(dtypes.as_dtype(dtype) or dtypes.int64)
-    return Tensor._make(to_device(array, device) if device else array, False, None, 0)
+    return Tensor.wrap(to_device(array, device) if device else array)
 
 
 def _like(make, t, dtype, device, requires_grad, *args):

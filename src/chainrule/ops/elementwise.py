@@ -10,7 +10,7 @@ import numpy as np
 from ..autograd.function import Op
 from ..backend import array_module, device_of, dtypes
 from ..backend import to_device as move_array
-from ..tensor import Tensor
+from ..tensor import Tensor, tensor_method
 from .erf import erf_array
 
 __all__ = ["add", "sub", "mul", "div", "true_divide", "floor_divide", "remainder", "pow", "neg",
@@ -19,12 +19,6 @@ __all__ = ["add", "sub", "mul", "div", "true_divide", "floor_divide", "remainder
            "where", "sign", "floor", "ceil", "round", "trunc", "eq", "ne", "lt", "le", "gt", "ge",
            "isnan", "isinf", "isfinite", "logical_not", "logical_and", "logical_or",
            "logical_xor", "cast", "to_device", "clone", "lerp"]
-METHODS = ["add", "sub", "mul", "div", "true_divide", "floor_divide", "remainder", "pow", "neg",
-           "abs", "exp", "log", "log1p", "expm1", "log2", "log10", "sqrt", "rsqrt", "square",
-           "reciprocal", "sin", "cos", "tan", "erf", "clamp", "clip", "maximum", "minimum",
-           "sign", "floor", "ceil", "round", "trunc", "eq", "ne", "lt", "le", "gt", "ge",
-           "isnan", "isinf", "isfinite", "logical_not", "logical_and", "logical_or",
-           "logical_xor", "clone", "lerp"]
 
 
 # ---- operands and promotion -------------------------------------------------------------------
@@ -93,31 +87,25 @@ def _check_broadcast(name, *values):
                          "each pair of dimensions must be equal or one of them 1)") from None
 
 
-def _promoting_call(cls):
-    """`cls.call(a, b)`: the operands promoted to their common dtype, then the op. A plain
-    function, so that Tensor's operators can be it (`a + b` is then one Python call)."""
-    def call(a, b):
-        if type(a) is not Tensor or type(b) is not Tensor or a.array.dtype is not b.array.dtype:
-            a, b = binary(a, b)  # (two tensors of one dtype, the most common, need nothing)
-        if not cls.bools and (a if isinstance(a, Tensor) else b).dtype == dtypes.bool_:
-            raise TypeError(f"{cls.name_of()}: not defined for bool tensors; convert them first "
-                            "with .long() or .float()")
-        try:
-            return cls.apply(a, b)
-        except ValueError:
-            _check_broadcast(cls.name_of(), a, b)
-            raise
-    return call
+def promoted_apply(op, a, b):
+    """op on a and b promoted to their common dtype (two tensors of one dtype, the most common
+    case, need nothing), with a clear error for shapes that do not broadcast."""
+    if type(a) is not Tensor or type(b) is not Tensor or a.array.dtype is not b.array.dtype:
+        a, b = binary(a, b)
+    if not op.bools and (a if isinstance(a, Tensor) else b).dtype == dtypes.bool_:
+        raise TypeError(f"{op.name_of()}: not defined for bool tensors; convert them first "
+                        "with .long() or .float()")
+    try:
+        return op.apply(a, b)
+    except ValueError:
+        _check_broadcast(op.name_of(), a, b)
+        raise
 
 
 class Binary(Op):
-    """An op on two operands that broadcast; `call` promotes them first."""
+    """An op on two operands that broadcast, promoted first (`promoted_apply`)."""
     label = None  # the name errors give, when it is not the class name in lower case
     bools = True  # whether two bool tensors are valid operands
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        cls.call = staticmethod(_promoting_call(cls))
 
     @classmethod
     def name_of(cls):
@@ -152,7 +140,7 @@ class Mul(Binary):
         return a * b
 
     def backward(ctx, g):
-        a, b = ctx.saved_tensors
+        a, b = ctx.saved_like(g)
         return (g * b if ctx.needs_input_grad[0] else None,
                 g * a if ctx.needs_input_grad[1] else None)
 
@@ -165,7 +153,7 @@ class Div(Binary):
         return a / b
 
     def backward(ctx, g):
-        a, b = ctx.saved_tensors
+        a, b = ctx.saved_like(g)
         ga = g / b
         return ga, (-ga * a / b if ctx.needs_input_grad[1] else None)
 
@@ -179,7 +167,7 @@ class Pow(Numeric):
         return y
 
     def backward(ctx, g):
-        a, b, y = ctx.saved_tensors
+        a, b, y = ctx.saved_like(g)
         ga = gb = None
         if ctx.needs_input_grad[0]:  # 0 where b == 0 (not 0 * inf at a == 0), as PyTorch
             ga = Where.apply(b == 0, 0.0, g * b * a ** (b - 1), g.dtype)
@@ -197,7 +185,7 @@ class PowScalar(Op):
         return x * x if c == 2 else x ** c
 
     def backward(ctx, g):
-        x, = ctx.saved_tensors
+        x, = ctx.saved_like(g)
         c = ctx.c
         if c == 0:
             return g * 0.0
@@ -245,35 +233,49 @@ class Remainder(Numeric):
         return array_module(a, b).remainder(a, b)
 
     def backward(ctx, g):
-        a, b = ctx.saved_tensors
+        a, b = ctx.saved_like(g)
         return g, (-g * FloorDivide.apply(a, b) if ctx.needs_input_grad[1] else None)
 
 
+@tensor_method("add", "__add__", "__radd__")
 def add(a, b, alpha=1):
-    return Add.call(a, b if alpha == 1 else b * alpha)
+    return promoted_apply(Add, a, b if alpha == 1 else b * alpha)
 
 
+@tensor_method("sub", "__sub__")
 def sub(a, b, alpha=1):
-    return Sub.call(a, b if alpha == 1 else b * alpha)
+    return promoted_apply(Sub, a, b if alpha == 1 else b * alpha)
 
 
+@tensor_method("__rsub__")
+def rsub(a, b):
+    return sub(b, a)
+
+
+@tensor_method("mul", "__mul__", "__rmul__")
 def mul(a, b):
-    return Mul.call(a, b)
+    return promoted_apply(Mul, a, b)
 
 
+@tensor_method("div", "true_divide", "__truediv__")
 def div(a, b, rounding_mode=None):
     """True division (integers give floats), or rounding_mode='floor' / 'trunc'."""
     if rounding_mode == "floor":
-        return FloorDivide.call(a, b)
+        return promoted_apply(FloorDivide, a, b)
     if rounding_mode == "trunc":
-        return TruncDivide.call(a, b)
+        return promoted_apply(TruncDivide, a, b)
     if rounding_mode is not None:
         raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', "
                          f"got {rounding_mode!r}")
     a, b = binary(a, b)
     if _integral(a) and _integral(b):
         a = cast(a, dtypes.get_default_dtype()) if isinstance(a, Tensor) else float(a)
-    return Div.call(a, b)
+    return promoted_apply(Div, a, b)
+
+
+@tensor_method("__rtruediv__")
+def rdiv(a, b):
+    return div(b, a)
 
 
 true_divide = div
@@ -283,14 +285,27 @@ def _integral(v):
     return v.dtype.kind in "biu" if isinstance(v, Tensor) else not isinstance(v, float)
 
 
+@tensor_method("floor_divide", "__floordiv__")
 def floor_divide(a, b):
-    return FloorDivide.call(a, b)
+    return promoted_apply(FloorDivide, a, b)
 
 
+@tensor_method("__rfloordiv__")
+def rfloor_divide(a, b):
+    return floor_divide(b, a)
+
+
+@tensor_method("remainder", "__mod__")
 def remainder(a, b):
-    return Remainder.call(a, b)
+    return promoted_apply(Remainder, a, b)
 
 
+@tensor_method("__rmod__")
+def rremainder(a, b):
+    return remainder(b, a)
+
+
+@tensor_method("pow", "__pow__")
 def pow(a, b):
     """a ** b. A constant exponent takes the cheaper PowScalar path; a scalar base becomes a 0-d
     tensor, so that d/db = a^b log a has a tensor to take the log of."""
@@ -300,213 +315,106 @@ def pow(a, b):
     a, b = binary(a, b)
     if not isinstance(a, Tensor):
         a = _constant(array_module(b.array).asarray(a, dtype=b.dtype))
-    return Pow.call(a, b)
+    return promoted_apply(Pow, a, b)
 
 
+@tensor_method("__rpow__")
+def rpow(a, b):
+    return pow(b, a)
+
+
+@tensor_method
 def square(x):
     return pow(x, 2)
 
 
+@tensor_method
 def lerp(start, end, weight):
     return start + weight * (end - start)
 
 
-# ---- unary math -------------------------------------------------------------------------------
-class Neg(Op):
+# ---- unary math: each op is y = f(x) beside g * dy/dx ---------------------------------------------
+class Unary(Op):
+    """y = f(x), entry by entry; its backward is g * dy/dx, from the input x or the output y
+    (whichever the op saved), or from g alone. Each op is made by `unary` below."""
+    saves = None  # "x", "y" or None
+
     def forward(ctx, x):
-        return -x
-
-    def backward(ctx, g):
-        return -g
-
-
-class Exp(Op):
-    def forward(ctx, x):
-        y = array_module(x).exp(x)
-        ctx.save_for_backward(y)
+        y = ctx.f(array_module(x), x)
+        if ctx.saves is not None:
+            ctx.save_for_backward(x if ctx.saves == "x" else y)
         return y
 
     def backward(ctx, g):
-        y, = ctx.saved_tensors
-        return g * y
+        if ctx.saves is None:
+            return ctx.vjp(g)
+        v, = ctx.saved_like(g)
+        return ctx.vjp(g, v)
 
 
-class Log(Op):
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return array_module(x).log(x)
-
-    def backward(ctx, g):
-        x, = ctx.saved_tensors
-        return g / x
+def unary(name, f, vjp=None, *, x=None, y=None):
+    """The op class `name` for y = f(xp, x) (on arrays of the array module xp), whose gradient
+    is `vjp(g)`, `x(g, x)` or `y(g, y)`: g * dy/dx written with the value it needs."""
+    saves = "x" if x else "y" if y else None
+    return type(name, (Unary,), {"f": staticmethod(f), "vjp": staticmethod(vjp or x or y),
+                                 "saves": saves, "__doc__": f"{name.lower()}(x), elementwise"})
 
 
-class Log1p(Op):
-    """log(1 + x), accurate for tiny x: d/dx = 1 / (1 + x)."""
+_2_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return array_module(x).log1p(x)
-
-    def backward(ctx, g):
-        x, = ctx.saved_tensors
-        return g / (x + 1)
-
-
-class Expm1(Op):
-    """e^x - 1, accurate for tiny x: d/dx = e^x = y + 1."""
-
-    def forward(ctx, x):
-        y = array_module(x).expm1(x)
-        ctx.save_for_backward(y)
-        return y
-
-    def backward(ctx, g):
-        y, = ctx.saved_tensors
-        return g * (y + 1)
-
-
-class Sqrt(Op):
-    def forward(ctx, x):
-        y = array_module(x).sqrt(x)
-        ctx.save_for_backward(y)
-        return y
-
-    def backward(ctx, g):
-        y, = ctx.saved_tensors
-        return g / (2 * y)
+#     y = f(x), on arrays of the array module xp       g * dy/dx, from the input x or output y
+Neg = unary("Neg", lambda xp, x: -x,                   lambda g: -g)
+Exp = unary("Exp", lambda xp, x: xp.exp(x),            y=lambda g, y: g * y)
+Log = unary("Log", lambda xp, x: xp.log(x),            x=lambda g, x: g / x)
+Log1p = unary("Log1p", lambda xp, x: xp.log1p(x),      x=lambda g, x: g / (x + 1))
+Expm1 = unary("Expm1", lambda xp, x: xp.expm1(x),      y=lambda g, y: g * (y + 1))
+Sqrt = unary("Sqrt", lambda xp, x: xp.sqrt(x),         y=lambda g, y: g / (2 * y))
+Rsqrt = unary("Rsqrt", lambda xp, x: 1 / xp.sqrt(x),   y=lambda g, y: g * -0.5 * y * y * y)
+Reciprocal = unary("Reciprocal", lambda xp, x: 1 / x,  y=lambda g, y: -g * y * y)
+Sin = unary("Sin", lambda xp, x: xp.sin(x),            x=lambda g, x: g * Cos.apply(x))
+Cos = unary("Cos", lambda xp, x: xp.cos(x),            x=lambda g, x: -g * Sin.apply(x))
+Tan = unary("Tan", lambda xp, x: xp.tan(x),            y=lambda g, y: g * (1 + y * y))
+Erf = unary("Erf", lambda xp, x: erf_array(x),         x=lambda g, x: g * _2_OVER_SQRT_PI
+                                                                   * Exp.apply(-(x * x)))
+Abs = unary("Abs", lambda xp, x: xp.abs(x),            x=lambda g, x: g * Sign.apply(x))
+# piecewise constant: the derivative is zero wherever it exists (PyTorch gives zeros, not None)
+Sign = unary("Sign", lambda xp, x: xp.sign(x),         lambda g: g * 0.0)
+Floor = unary("Floor", lambda xp, x: xp.floor(x),      lambda g: g * 0.0)
+Ceil = unary("Ceil", lambda xp, x: xp.ceil(x),         lambda g: g * 0.0)
+Round = unary("Round", lambda xp, x: xp.round(x),      lambda g: g * 0.0)
+Trunc = unary("Trunc", lambda xp, x: xp.trunc(x),      lambda g: g * 0.0)
 
 
-class Rsqrt(Op):
-    """y = x^(-1/2): dy/dx = -y^3 / 2."""
-
-    def forward(ctx, x):
-        y = 1 / array_module(x).sqrt(x)
-        ctx.save_for_backward(y)
-        return y
-
-    def backward(ctx, g):
-        y, = ctx.saved_tensors
-        return g * -0.5 * y * y * y
-
-
-class Reciprocal(Op):
-    """y = 1/x: dy/dx = -y^2."""
-
-    def forward(ctx, x):
-        y = 1 / x
-        ctx.save_for_backward(y)
-        return y
-
-    def backward(ctx, g):
-        y, = ctx.saved_tensors
-        return -g * y * y
+def _public(op, *names, floats=True):
+    """The function of a unary op, also a Tensor method under `names`: math functions turn
+    integers and bools into the default float first (as PyTorch's do); the others keep them."""
+    if floats:
+        def fn(x):
+            return op.apply(x if isinstance(x, Tensor) and x.array.dtype.kind == "f" else
+                            floating(x))
+    else:
+        def fn(x):
+            return op.apply(x)
+    fn.__name__ = fn.__qualname__ = names[0]
+    fn.__doc__ = op.__doc__
+    return tensor_method(*names)(fn)
 
 
-class Sin(Op):
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return array_module(x).sin(x)
-
-    def backward(ctx, g):
-        x, = ctx.saved_tensors
-        return g * Cos.apply(x)
-
-
-class Cos(Op):
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return array_module(x).cos(x)
-
-    def backward(ctx, g):
-        x, = ctx.saved_tensors
-        return -g * Sin.apply(x)
+exp, log, log1p, expm1 = (_public(op, op.__name__.lower()) for op in (Exp, Log, Log1p, Expm1))
+sqrt, rsqrt, reciprocal = (_public(op, op.__name__.lower()) for op in (Sqrt, Rsqrt, Reciprocal))
+sin, cos, tan, erf = (_public(op, op.__name__.lower()) for op in (Sin, Cos, Tan, Erf))
+neg, abs = _public(Neg, "neg", "__neg__", floats=False), _public(Abs, "abs", "__abs__",
+                                                                  floats=False)
+sign, floor, ceil, round, trunc = (_public(op, op.__name__.lower(), floats=False)
+                                   for op in (Sign, Floor, Ceil, Round, Trunc))
 
 
-class Tan(Op):
-    """y = tan x: dy/dx = 1 + y^2."""
-
-    def forward(ctx, x):
-        y = array_module(x).tan(x)
-        ctx.save_for_backward(y)
-        return y
-
-    def backward(ctx, g):
-        y, = ctx.saved_tensors
-        return g * (1 + y * y)
-
-
-class Erf(Op):
-    """erf(x) = 2/sqrt(pi) * integral_0^x exp(-t^2) dt: d/dx = 2/sqrt(pi) exp(-x^2)."""
-
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return erf_array(x)
-
-    def backward(ctx, g):
-        x, = ctx.saved_tensors
-        return g * (2 / math.sqrt(math.pi)) * Exp.apply(-(x * x))
-
-
-class Abs(Op):
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return array_module(x).abs(x)
-
-    def backward(ctx, g):
-        x, = ctx.saved_tensors
-        return g * sign(x)
-
-
-class ZeroGrad(Op):
-    """Piecewise-constant functions (sign, floor, round, ...): the derivative is zero
-    wherever it exists, and PyTorch returns zeros rather than no gradient."""
-    ufunc = None
-
-    def forward(ctx, x):
-        return getattr(array_module(x), ctx.ufunc)(x)
-
-    def backward(ctx, g):
-        return g * 0.0
-
-
-def _zero_grad_op(ufunc):
-    op = type(ufunc.capitalize(), (ZeroGrad,), {"ufunc": ufunc})
-
-    def fn(x):
-        return op.apply(x)
-    fn.__name__ = ufunc
-    return fn
-
-
-def _unary(cls):
-    def fn(x):
-        return cls.apply(x if isinstance(x, Tensor) and x.array.dtype.kind == "f" else
-                         floating(x))
-    fn.__name__ = cls.__name__.lower()
-    fn.__doc__ = cls.__doc__
-    return fn
-
-
-def neg(x):
-    return Neg.apply(x)
-
-
-def abs(x):
-    return Abs.apply(x)
-
-
-exp, log, log1p, expm1 = _unary(Exp), _unary(Log), _unary(Log1p), _unary(Expm1)
-sqrt, rsqrt, reciprocal = _unary(Sqrt), _unary(Rsqrt), _unary(Reciprocal)
-sin, cos, tan, erf = _unary(Sin), _unary(Cos), _unary(Tan), _unary(Erf)
-sign, floor, ceil, round, trunc = (_zero_grad_op(n) for n in ("sign", "floor", "ceil", "round",
-                                                              "trunc"))
-
-
+@tensor_method
 def log2(x):
     return log(x) / math.log(2)
 
 
+@tensor_method
 def log10(x):
     return log(x) / math.log(10)
 
@@ -517,11 +425,12 @@ class ScaleBy(Op):
     fixed 0/1 mask or weight on each piece. Linear in g, so its derivative is itself."""
 
     def forward(ctx, g, k):
-        ctx.k = k
+        ctx.save_for_backward(k)
         return g * k
 
     def backward(ctx, gg):
-        return ScaleBy.apply(gg, ctx.k)
+        k, = ctx.saved_like(gg)
+        return ScaleBy.apply(gg, k)
 
 
 def scale_by(g, k):
@@ -541,7 +450,7 @@ class Clamp(Op):
         return y if hi is None else xp.minimum(y, hi)
 
     def backward(ctx, g):
-        x, lo, hi = (_raw(v) for v in ctx.saved_tensors)
+        x, lo, hi = ctx.saved_arrays
         need = ctx.needs_input_grad
         x_passes, lo_wins, hi_wins = True, None, None
         if lo is not None:
@@ -555,6 +464,7 @@ class Clamp(Op):
                 scale_by(g, hi_wins) if need[2] else None)
 
 
+@tensor_method("clamp", "clip")
 def clamp(x, min=None, max=None):
     """Each entry limited to [min, max]; either bound may be None, a number or a tensor."""
     if min is None and max is None:
@@ -582,7 +492,7 @@ class Extremum(Binary):
         return getattr(array_module(a, b), ctx.ufunc)(a, b)
 
     def backward(ctx, g):
-        a, b = (_raw(v) for v in ctx.saved_tensors)
+        a, b = ctx.saved_arrays
         share = (ctx.wins(a, b) + 0.5 * (a == b)).astype(g.dtype, copy=False)
         return (scale_by(g, share) if ctx.needs_input_grad[0] else None,
                 scale_by(g, 1 - share) if ctx.needs_input_grad[1] else None)
@@ -596,24 +506,26 @@ class Minimum(Extremum):
     ufunc, wins = "minimum", operator.lt
 
 
+@tensor_method
 def maximum(a, b):
-    return Maximum.call(a, b)
+    return promoted_apply(Maximum, a, b)
 
 
+@tensor_method
 def minimum(a, b):
-    return Minimum.call(a, b)
+    return promoted_apply(Minimum, a, b)
 
 
 class Where(Op):
     """`a if cond else b`, entry by entry; the gradient flows to the branch taken."""
 
     def forward(ctx, cond, a, b, dtype):
-        ctx.cond = cond
+        ctx.save_for_backward(cond)
         y = array_module(cond, a, b).where(cond, a, b)
         return y if y.dtype == dtype else y.astype(dtype)
 
     def backward(ctx, g):
-        cond = ctx.cond
+        cond, = ctx.saved_like(g)
         return (None,
                 Where.apply(cond, g, 0.0, g.dtype) if ctx.needs_input_grad[1] else None,
                 Where.apply(cond, 0.0, g, g.dtype) if ctx.needs_input_grad[2] else None)
@@ -644,10 +556,10 @@ def _constant(array, dtype=None):
         array = np.asarray(array)
     if dtype is not None and array.dtype != dtype:
         array = array.astype(dtype)
-    return Tensor._make(array, False, None, 0)
+    return Tensor.wrap(array)
 
 
-def _compare(name, ufunc):
+def _compare(name, ufunc, method):
     def fn(a, b):
         try:
             a, b = binary(a, b)
@@ -659,29 +571,33 @@ def _compare(name, ufunc):
         except ValueError:
             _check_broadcast(name, a, b)
             raise
-    fn.__name__ = name
-    return fn
+    fn.__name__ = fn.__qualname__ = name
+    return tensor_method(name, method)(fn)
 
 
-eq, ne = _compare("eq", "equal"), _compare("ne", "not_equal")
-lt, le = _compare("lt", "less"), _compare("le", "less_equal")
-gt, ge = _compare("gt", "greater"), _compare("ge", "greater_equal")
-logical_and, logical_or, logical_xor = (_compare(n, n) for n in ("logical_and", "logical_or",
-                                                                 "logical_xor"))
+eq, ne = _compare("eq", "equal", "__eq__"), _compare("ne", "not_equal", "__ne__")
+lt, le = _compare("lt", "less", "__lt__"), _compare("le", "less_equal", "__le__")
+gt, ge = _compare("gt", "greater", "__gt__"), _compare("ge", "greater_equal", "__ge__")
+logical_and, logical_or, logical_xor = (_compare(n, n, f"__{n[8:]}__") for n in (
+    "logical_and", "logical_or", "logical_xor"))
 
 
+@tensor_method("logical_not", "__invert__")
 def logical_not(x):
     return _constant(array_module(x.array).logical_not(x.array))
 
 
+@tensor_method
 def isnan(x):
     return _constant(array_module(x.array).isnan(x.array))
 
 
+@tensor_method
 def isinf(x):
     return _constant(array_module(x.array).isinf(x.array))
 
 
+@tensor_method
 def isfinite(x):
     return _constant(array_module(x.array).isfinite(x.array))
 
@@ -726,6 +642,7 @@ class Clone(Op):
         return g
 
 
+@tensor_method
 def clone(x):
     """A copy that stays in the graph (gradient passes through unchanged)."""
     return Clone.apply(x)

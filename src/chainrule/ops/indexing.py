@@ -6,12 +6,11 @@ import numpy as np
 
 from ..autograd.function import Op
 from ..backend import array_module
-from ..tensor import Tensor
+from ..tensor import Tensor, tensor_method
 from .elementwise import _constant, where
 from .shape import broadcast_to, flatten, normalize_dim
 
 __all__ = ["getitem", "gather", "scatter_add", "index_select", "take_along_dim", "masked_fill"]
-METHODS = ["gather", "scatter_add", "index_select", "take_along_dim", "masked_fill"]
 
 
 # ---- the pair ---------------------------------------------------------------------------------
@@ -20,11 +19,13 @@ class GetItem(Op):
     is_view = True
 
     def forward(ctx, x, key):
-        ctx.in_shape, ctx.key = x.shape, key
+        ctx.in_shape = x.shape
+        ctx.save_for_backward(key)
         return x[key]
 
     def backward(ctx, g):
-        return IndexAdd.apply(g, ctx.key, ctx.in_shape)
+        key, = ctx.saved_arrays
+        return IndexAdd.apply(g, key, ctx.in_shape)
 
 
 class Take(GetItem):
@@ -36,7 +37,7 @@ class IndexAdd(Op):
     """zeros(shape), then adds g at `key` (repeated indices accumulate): getitem's reverse."""
 
     def forward(ctx, g, key, shape):
-        ctx.key = key
+        ctx.save_for_backward(key)
         xp = array_module(g)
         out = xp.zeros(shape, g.dtype)
         if _is_basic(key):
@@ -46,7 +47,8 @@ class IndexAdd(Op):
         return out
 
     def backward(ctx, gg):
-        return _reader(ctx.key).apply(gg, ctx.key)
+        key, = ctx.saved_arrays
+        return _reader(key).apply(gg, key)
 
 
 def _is_basic(key):
@@ -59,6 +61,7 @@ def _reader(key):
 
 
 # ---- x[key]: PyTorch's meaning, NumPy's machinery ---------------------------------------------
+@tensor_method("__getitem__")
 def getitem(x, key):
     key = as_index(key, x.shape)
     return _reader(key).apply(x, key)
@@ -230,12 +233,14 @@ def _along(name, x, dim, index):
                  for i, m in enumerate(index.shape)), d
 
 
+@tensor_method
 def gather(input, dim, index):
     """out[i][j][k] = input[i][index[i][j][k]][k] for dim 1; its backward is scatter_add."""
     key, _ = _along("gather", input, dim, index)
     return Take.apply(input, key)
 
 
+@tensor_method
 def scatter_add(input, dim, index, src):
     """A copy of input with src[i][j][k] added at input[i][index[i][j][k]][k] (for dim 1);
     repeated indices accumulate. Its backward (for src) is gather."""
@@ -252,6 +257,7 @@ def scatter_add(input, dim, index, src):
     return input + IndexAdd.apply(src, key, input.shape)
 
 
+@tensor_method
 def index_select(input, dim, index):
     """The slices at positions `index` (a 1-D integer tensor) along `dim`."""
     d = _dim_of("index_select", input, dim)
@@ -262,6 +268,7 @@ def index_select(input, dim, index):
     return Take.apply(input, (slice(None),) * d + (index.reshape(-1), Ellipsis))
 
 
+@tensor_method
 def take_along_dim(input, indices, dim=None):
     """gather after broadcasting input and indices against each other (all dims but `dim`);
     negative indices count from the end. Without dim, works on the flattened tensors."""
@@ -289,6 +296,7 @@ def take_along_dim(input, indices, dim=None):
     return gather(broadcast_to(input, along(n)), d, indices)
 
 
+@tensor_method
 def masked_fill(input, mask, value):
     """`value` where mask is True, input elsewhere (mask broadcasts to input's shape)."""
     mask = mask.array if isinstance(mask, Tensor) else array_module(mask).asarray(mask)

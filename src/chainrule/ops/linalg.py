@@ -3,12 +3,11 @@ import string
 
 from ..autograd.function import Op
 from ..backend import array_module
-from ..tensor import Tensor
-from .elementwise import _constant, _raw, binary, operands as promoted
+from ..tensor import Tensor, tensor_method
+from .elementwise import _raw, binary, operands as promoted
 from .shape import broadcast_to, reshape, unsqueeze, squeeze, transpose
 
 __all__ = ["matmul", "mm", "bmm", "outer", "dot", "einsum"]
-METHODS = ["matmul", "mm", "bmm", "outer", "dot"]
 
 
 class MatMul(Op):
@@ -19,12 +18,13 @@ class MatMul(Op):
         return array_module(a, b).matmul(a, b)
 
     def backward(ctx, g):
-        a, b = ctx.saved_tensors
+        a, b = ctx.saved_like(g)
         ga = MatMul.apply(g, transpose(b, -1, -2)) if ctx.needs_input_grad[0] else None
         gb = MatMul.apply(transpose(a, -1, -2), g) if ctx.needs_input_grad[1] else None
         return ga, gb
 
 
+@tensor_method("matmul", "__matmul__")
 def matmul(a, b):
     """`a @ b` for every rank PyTorch accepts: 1-D vectors are promoted to a matrix and the
     added dim removed after; leading (batch) dims broadcast."""
@@ -48,18 +48,26 @@ def matmul(a, b):
                          "broadcast") from None
 
 
+@tensor_method("__rmatmul__")
+def rmatmul(a, b):
+    return matmul(b, a)
+
+
+@tensor_method
 def mm(a, b):
     if a.ndim != 2 or b.ndim != 2:
         raise ValueError(f"mm: expected two 2-D tensors, got shapes {a.shape} and {b.shape}")
     return matmul(a, b)
 
 
+@tensor_method
 def bmm(a, b):
     if a.ndim != 3 or b.ndim != 3:
         raise ValueError(f"bmm: expected two 3-D tensors, got shapes {a.shape} and {b.shape}")
     return matmul(a, b)
 
 
+@tensor_method
 def outer(a, b):
     """The outer product of two vectors: out[i, j] = a[i] * b[j]."""
     if a.ndim != 1 or b.ndim != 1:
@@ -67,6 +75,7 @@ def outer(a, b):
     return reshape(a, (-1, 1)) * reshape(b, (1, -1))
 
 
+@tensor_method
 def dot(a, b):
     """The inner product of two vectors of the same length."""
     if a.ndim != 1 or b.ndim != 1:
@@ -104,7 +113,7 @@ class Einsum(Op):
                                              optimize=plan)
 
     def backward(ctx, g):
-        saved = ctx.saved_tensors
+        saved = ctx.saved_like(g)
         return tuple(_einsum_grad(ctx, k, g, saved) if need else None
                      for k, need in enumerate(ctx.needs_input_grad))
 
@@ -121,7 +130,7 @@ def _einsum_grad(ctx, k, g, saved):
         if letter in target:  # a diagonal (x_ii): the gradient lands on it, through eye(n)
             tied = next(fresh)
             terms.append(letter + tied)
-            tensors.append(_constant(xp.eye(ctx.sizes[letter], dtype=g.dtype)))
+            tensors.append(xp.eye(ctx.sizes[letter], dtype=g.dtype))
             target += tied
         else:
             target += letter

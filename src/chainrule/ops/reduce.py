@@ -12,13 +12,11 @@ import numpy as np
 
 from ..autograd.function import Op
 from ..backend import array_module, dtypes
-from ..tensor import Tensor
+from ..tensor import Tensor, tensor_method
 from .elementwise import _constant, _raw, abs, maximum, minimum, ne, scale_by
 from .shape import broadcast_to, normalize_dim, permute, reshape
 
 __all__ = ["sum", "mean", "var", "std", "max", "min", "amax", "amin", "argmax", "argmin", "prod",
-           "norm", "cumsum", "all", "any"]
-METHODS = ["sum", "mean", "var", "std", "max", "min", "amax", "amin", "argmax", "argmin", "prod",
            "norm", "cumsum", "all", "any"]
 
 
@@ -75,11 +73,13 @@ class Sum(Op):
         return broadcast_to(g, ctx.in_shape)
 
 
+@tensor_method
 def sum(x, dim=None, keepdim=False, dtype=None):
     x = _accumulator(x, dtype)
     return Sum.apply(x, dims_of("sum", dim, x.ndim), keepdim)
 
 
+@tensor_method
 def mean(x, dim=None, keepdim=False, dtype=None):
     if dtype is not None:
         x = x.to(dtype)
@@ -102,6 +102,7 @@ def _correction(name, dim, unbiased, correction):
     return dim, correction
 
 
+@tensor_method
 def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """sum((x - mean)^2) / (N - correction) over the reduced dims."""
     dim, correction = _correction("var", dim, unbiased, correction)
@@ -117,6 +118,7 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
         return sum(deviation * deviation, axes, keepdim) * (1 / dof if dof > 0 else math.inf)
 
 
+@tensor_method
 def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """sqrt(var); its gradient is taken as 0 where std is 0 (constant input), as in PyTorch."""
     dim, correction = _correction("std", dim, unbiased, correction)
@@ -135,7 +137,7 @@ class Root(Op):
         return y
 
     def backward(ctx, g):
-        y, = ctx.saved_tensors
+        y, = ctx.saved_like(g)
         at_zero = _raw(y) == 0
         safe = y + at_zero  # 1 where y is 0, so no division by zero
         return scale_by(g, ~at_zero) * safe ** (1 - ctx.p) / ctx.p
@@ -169,7 +171,7 @@ class Extreme(Op):
         return _squeezed(y, axes, keepdim)
 
     def backward(ctx, g):
-        x, y = (_raw(t) for t in ctx.saved_tensors)
+        x, y = ctx.saved_arrays
         hits = ((x == y) | ((x != x) & (y != y))).astype(g.dtype)
         hits /= hits.sum(axis=ctx.axes, keepdims=True)
         return scale_by(reshape(g, y.shape), hits)
@@ -184,7 +186,8 @@ class ExtremeAlong(Op):
         vector = x.reshape(x.shape or (1,))  # a 0-d tensor reduces as a 1-element vector
         index = (xp.argmax if largest else xp.argmin)(vector, axis=axis, keepdims=True)
         index = index.astype(np.int64, copy=False)
-        ctx.in_shape, ctx.axis, ctx.index = vector.shape, axis, index
+        ctx.in_shape, ctx.axis = vector.shape, axis
+        ctx.save_for_backward(index)
         shape = index.shape if keepdim else index.shape[:axis] + index.shape[axis + 1:]
         shape = shape if x.ndim else ()
         values = xp.take_along_axis(vector, index, axis).reshape(shape)
@@ -193,17 +196,19 @@ class ExtremeAlong(Op):
         return values, indices
 
     def backward(ctx, g, _):
-        xp = array_module(_raw(g))
+        index, = ctx.saved_arrays
         place = [1] * len(ctx.in_shape)
         place[ctx.axis] = -1
-        onehot = xp.arange(ctx.in_shape[ctx.axis]).reshape(place) == ctx.index
-        return scale_by(reshape(g, ctx.index.shape), onehot)
+        onehot = array_module(index).arange(ctx.in_shape[ctx.axis]).reshape(place) == index
+        return scale_by(reshape(g, index.shape), onehot)
 
 
+@tensor_method
 def amax(x, dim=None, keepdim=False):
     return _extreme("amax", x, dim, keepdim, True)
 
 
+@tensor_method
 def amin(x, dim=None, keepdim=False):
     return _extreme("amin", x, dim, keepdim, False)
 
@@ -214,6 +219,7 @@ def _extreme(name, x, dim, keepdim, largest):
     return Extreme.apply(x, axes, keepdim, largest)
 
 
+@tensor_method
 def max(x, dim=None, keepdim=False):
     """The largest value (the gradient split evenly among ties); with `dim`, the namedtuple
     (values, indices) along it (the gradient to the index). `max(x, other)` is `maximum`."""
@@ -222,6 +228,7 @@ def max(x, dim=None, keepdim=False):
     return _extreme_along("max", x, dim, keepdim, True)
 
 
+@tensor_method
 def min(x, dim=None, keepdim=False):
     """The smallest value, or (values, indices) along `dim`; `min(x, other)` is `minimum`."""
     if isinstance(dim, Tensor):
@@ -242,12 +249,14 @@ def _extreme_along(name, x, dim, keepdim, largest):
     return result(*ExtremeAlong.apply(x, axis if x.ndim else 0, keepdim, largest))
 
 
+@tensor_method
 def argmax(x, dim=None, keepdim=False):
     """The index of the largest value (int64, not differentiable): into the flattened tensor
     when dim is None, else along `dim`."""
     return _arg("argmax", x, dim, keepdim, True)
 
 
+@tensor_method
 def argmin(x, dim=None, keepdim=False):
     return _arg("argmin", x, dim, keepdim, False)
 
@@ -270,6 +279,7 @@ def _arg(name, x, dim, keepdim, largest):
 
 
 # ---- product ----------------------------------------------------------------------------------
+@tensor_method
 def prod(x, dim=None, keepdim=False, dtype=None):
     """The product over the reduced dims, as a balanced tree of pairwise multiplications: each
     element's gradient is then the exact product of all the others, zeros included, and so is
@@ -295,6 +305,7 @@ def prod(x, dim=None, keepdim=False, dtype=None):
 
 
 # ---- norm -------------------------------------------------------------------------------------
+@tensor_method
 def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
     """The vector p-norm over the reduced dims (all by default, so 'fro' is the 2-norm of the
     flattened tensor): (sum |x|^p)^(1/p); p=inf/-inf is the largest/smallest |x|, p=0 counts the
@@ -338,17 +349,20 @@ class CumSum(Op):
         return CumSum.apply(g, ctx.axis, not ctx.reverse)
 
 
+@tensor_method
 def cumsum(x, dim, dtype=None):
     x = _accumulator(x, dtype)
     return CumSum.apply(x, normalize_dim("cumsum", dim, x.ndim), False)
 
 
 # ---- logic (not differentiable) ---------------------------------------------------------------
+@tensor_method
 def all(x, dim=None, keepdim=False):
     """Whether every element is nonzero (bool), over all dims or along `dim`."""
     return _logical("all", x, dim, keepdim)
 
 
+@tensor_method
 def any(x, dim=None, keepdim=False):
     """Whether some element is nonzero (bool), over all dims or along `dim`."""
     return _logical("any", x, dim, keepdim)

@@ -5,16 +5,13 @@ import operator
 
 from ..autograd.function import Op
 from ..backend import array_module, dtypes
-from ..tensor import Tensor
+from ..backend import sum_to as sum_to_array
+from ..tensor import Tensor, tensor_method
 
 __all__ = ["reshape", "view", "flatten", "unflatten", "squeeze", "unsqueeze", "transpose",
            "swapaxes", "swapdims", "permute", "movedim", "moveaxis", "expand", "expand_as",
            "broadcast_to", "view_as", "reshape_as", "cat", "concat", "concatenate", "stack",
            "split", "chunk", "unbind", "narrow", "pad", "flip", "roll", "repeat", "tile"]
-METHODS = ["reshape", "view", "flatten", "unflatten", "squeeze", "unsqueeze", "transpose",
-           "swapaxes", "swapdims", "permute", "movedim", "moveaxis", "expand", "expand_as",
-           "broadcast_to", "view_as", "reshape_as", "split", "chunk", "unbind", "narrow", "flip",
-           "roll", "repeat", "tile"]
 
 
 def _sizes(shape):
@@ -58,6 +55,7 @@ class Reshape(Op):
         return reshape(g, ctx.in_shape)
 
 
+@tensor_method("reshape", "view")
 def reshape(x, *shape):
     shape = _sizes(shape)
     try:
@@ -70,6 +68,7 @@ def reshape(x, *shape):
 view = reshape
 
 
+@tensor_method("view_as", "reshape_as")
 def view_as(x, other):
     return reshape(x, other.shape)
 
@@ -77,6 +76,7 @@ def view_as(x, other):
 reshape_as = view_as
 
 
+@tensor_method
 def flatten(x, start_dim=0, end_dim=-1):
     if x.ndim == 0:
         return reshape(x, (1,))
@@ -94,11 +94,13 @@ def _product(sizes):
     return out
 
 
+@tensor_method
 def unflatten(x, dim, sizes):
     dim = normalize_dim("unflatten", dim, x.ndim)
     return reshape(x, x.shape[:dim] + tuple(sizes) + x.shape[dim + 1:])
 
 
+@tensor_method
 def squeeze(x, dim=None):
     """Removes size-1 dims (all of them, or only those in `dim`, an int or a tuple)."""
     if dim is None:
@@ -108,6 +110,7 @@ def squeeze(x, dim=None):
     return reshape(x, tuple(s for i, s in enumerate(x.shape) if i not in dims))
 
 
+@tensor_method
 def unsqueeze(x, dim):
     dim = normalize_dim("unsqueeze", dim, x.ndim + 1)
     return reshape(x, x.shape[:dim] + (1,) + x.shape[dim:])
@@ -128,6 +131,7 @@ class Permute(Op):
         return permute(g, tuple(inverse))
 
 
+@tensor_method
 def permute(x, *dims):
     dims = tuple(normalize_dim("permute", d, x.ndim) for d in _sizes(dims))
     if sorted(dims) != list(range(x.ndim)):
@@ -136,6 +140,7 @@ def permute(x, *dims):
     return Permute.apply(x, dims)
 
 
+@tensor_method("transpose", "swapaxes", "swapdims")
 def transpose(x, dim0, dim1):
     d0, d1 = normalize_dim("transpose", dim0, x.ndim), normalize_dim("transpose", dim1, x.ndim)
     dims = list(range(x.ndim))
@@ -147,6 +152,7 @@ def transpose(x, dim0, dim1):
 swapaxes = swapdims = transpose
 
 
+@tensor_method("movedim", "moveaxis")
 def movedim(x, source, destination):
     """Moves dims `source` to positions `destination`; the others keep their order."""
     src, dst = _dims("movedim", source, x.ndim), _dims("movedim", destination, x.ndim)
@@ -179,16 +185,13 @@ class SumTo(Op):
 
     def forward(ctx, x, shape):
         ctx.in_shape = x.shape
-        lead = x.ndim - len(shape)
-        axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
-                                          if s == 1 and x.shape[i + lead] != 1)
-        y = x.sum(axis=axes, keepdims=True) if axes else x
-        return y.reshape(shape)
+        return sum_to_array(x, shape)
 
     def backward(ctx, g):
         return broadcast_to(g, ctx.in_shape)
 
 
+@tensor_method
 def broadcast_to(x, *shape):
     shape = _sizes(shape)
     if x.shape == shape:
@@ -200,6 +203,7 @@ def broadcast_to(x, *shape):
                          f"{shape} (each dim must match or be 1)") from None
 
 
+@tensor_method
 def expand(x, *sizes):
     """Like broadcast_to; -1 keeps an existing dim's size."""
     sizes = _sizes(sizes)
@@ -214,6 +218,7 @@ def expand(x, *sizes):
                                  for i, s in enumerate(sizes)))
 
 
+@tensor_method
 def expand_as(x, other):
     return broadcast_to(x, other.shape)
 
@@ -222,7 +227,10 @@ def sum_to(x, shape):
     return x if x.shape == tuple(shape) else SumTo.apply(x, tuple(shape))
 
 
-Tensor.sum_to = sum_to  # used by the engine at the edge (not a public method)
+@tensor_method
+def sum_to_size(x, *size):
+    """Sums x down to `size`, the reverse of broadcasting to x's shape (as PyTorch's)."""
+    return sum_to(x, _sizes(size))
 
 
 # ---- joining and splitting: each the other's backward -----------------------------------------
@@ -298,6 +306,7 @@ def stack(tensors, dim=0):
     return cat([unsqueeze(t, d) for t in tensors], d)
 
 
+@tensor_method
 def split(x, split_size_or_sections, dim=0):
     """Pieces of `split_size` along `dim` (the last may be smaller), or of the listed sizes."""
     d, n = _dim_and_size("split", x, dim)
@@ -321,6 +330,7 @@ def _dim_and_size(name, x, dim):
     return d, x.shape[d]
 
 
+@tensor_method
 def chunk(x, chunks, dim=0):
     """At most `chunks` pieces of equal size (the last may be smaller), as in PyTorch."""
     if not isinstance(chunks, int) or chunks < 1:
@@ -329,12 +339,14 @@ def chunk(x, chunks, dim=0):
     return split(x, (0,) * chunks, d) if n == 0 else split(x, -(-n // chunks), d)
 
 
+@tensor_method
 def unbind(x, dim=0):
     """The slices along `dim`, with that dim removed."""
     d, n = _dim_and_size("unbind", x, dim)
     return tuple(squeeze(p, d) for p in split(x, (1,) * n, d))
 
 
+@tensor_method
 def narrow(x, dim, start, length):
     d = normalize_dim("narrow", dim, x.ndim)
     n = x.shape[d]
@@ -416,6 +428,7 @@ class Flip(Op):
         return Flip.apply(g, ctx.dims)
 
 
+@tensor_method
 def flip(x, *dims):
     """Reverses the order of elements along `dims`."""
     return Flip.apply(x, _dims("flip", _sizes(dims), x.ndim))
@@ -430,6 +443,7 @@ class Roll(Op):
         return Roll.apply(g, tuple(-s for s in ctx.shifts), ctx.dims)
 
 
+@tensor_method
 def roll(x, shifts, dims=None):
     """Shifts elements along `dims` cyclically; without dims, over the flattened tensor."""
     shifts = tuple(shifts) if isinstance(shifts, (tuple, list)) else (shifts,)
@@ -443,6 +457,7 @@ def roll(x, shifts, dims=None):
     return Roll.apply(x, shifts, tuple(normalize_dim("roll", d, x.ndim) for d in dims))
 
 
+@tensor_method
 def repeat(x, *sizes):
     """PyTorch's Tensor.repeat: tiles the tensor `sizes[i]` times along dim i (extra leading
     sizes add dims). Built as a broadcast, so its gradient is a sum over the copies:
@@ -460,6 +475,7 @@ def repeat(x, *sizes):
                    tuple(r * n for r, n in zip(sizes, shape)))
 
 
+@tensor_method
 def tile(x, dims):
     """Like repeat, but fewer counts than dims are padded with leading 1s."""
     dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)

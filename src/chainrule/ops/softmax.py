@@ -6,12 +6,12 @@ import numpy as np
 
 from ..autograd.function import Op
 from ..backend import array_module
+from ..tensor import tensor_method
 from .elementwise import Exp, floating
 from .reduce import Sum, dims_of, kept_shape
 from .shape import normalize_dim, reshape
 
 __all__ = ["softmax", "log_softmax", "logsumexp"]
-METHODS = ["softmax", "log_softmax", "logsumexp"]
 
 
 def _shifted(x, axes):
@@ -45,7 +45,7 @@ class Softmax(Op):
         return e
 
     def backward(ctx, g):
-        y, = ctx.saved_tensors
+        y, = ctx.saved_like(g)
         return y * (g - Sum.apply(g * y, ctx.axes, True))
 
 
@@ -60,7 +60,7 @@ class LogSoftmax(Op):
         return z
 
     def backward(ctx, g):
-        y, = ctx.saved_tensors
+        y, = ctx.saved_like(g)
         return g - Exp.apply(y) * Sum.apply(g, ctx.axes, True)
 
 
@@ -78,7 +78,7 @@ class LogSumExp(Op):
         return y
 
     def backward(ctx, g):
-        x, y = ctx.saved_tensors
+        x, y = ctx.saved_like(g)
         return reshape(g, ctx.kept) * Exp.apply(x - reshape(y, ctx.kept))
 
 
@@ -91,16 +91,19 @@ def _along(name, x, dim, dtype=None):
     return x, (axis,) if x.ndim else ()  # a 0-d tensor is a row of one
 
 
+@tensor_method
 def softmax(x, dim, dtype=None):
     """e^x / sum(e^x) along dim: positive entries that sum to 1."""
     return Softmax.apply(*_along("softmax", x, dim, dtype))
 
 
+@tensor_method
 def log_softmax(x, dim, dtype=None):
     """log(softmax(x, dim)), computed without taking the log of a tiny number."""
     return LogSoftmax.apply(*_along("log_softmax", x, dim, dtype))
 
 
+@tensor_method
 def logsumexp(x, dim, keepdim=False):
     """log(sum(e^x)) over dim (an int or a tuple), without overflow."""
     x = floating(x)

@@ -83,7 +83,7 @@ class Optimizer:
         """The state array `name` (a Tensor in `state`, so that users see Tensors), created
         filled with `fill` on the first step."""
         if name not in state:
-            state[name] = Tensor._make(array_module(like).full_like(like, fill), False, None, 0)
+            state[name] = Tensor.wrap(array_module(like).full_like(like, fill))
         return state[name].array
 
     # ---- state dict --------------------------------------------------------------------------
@@ -140,7 +140,7 @@ def _like_param(value, p):
         return copy.deepcopy(value)
     array = to_device(value.array, p.device)
     array = array.astype(p.dtype) if array.dtype.kind == "f" else array.copy()
-    return Tensor._make(array, False, None, 0)
+    return Tensor.wrap(array)
 
 
 def check_nonnegative(optimizer, **options):
