@@ -4,8 +4,6 @@
 The layers above (autograd, which records and walks the graph, and the ops) build Tensors, and
 Tensor's methods call them: the one circular seam, resolved at the end of this file. Every op that
 is also a method registers itself with `@tensor_method` where it is defined."""
-import weakref
-
 import numpy as np
 
 from .backend import Device, array_module, device_of, dtypes, to_device
@@ -53,25 +51,12 @@ class Tensor(Convertible):
         self._hooks = None
 
     @staticmethod
-    def wrap(array):
-        """A Tensor around a raw NumPy or CuPy array, sharing its memory, outside any graph: the
-        one way to wrap an array (no checks, no copy)."""
-        return Tensor._recorded(array, None, 0)
-
-    @staticmethod
-    def _recorded(array, node, output_nr):
-        """Output `output_nr` of `node`, a tensor of the graph (autograd makes these); with no
-        node, a Tensor outside the graph. `_init`'s stores, written out: one call fewer on the
-        path of every op."""
+    def wrap(array, grad_fn=None, output_nr=0):
+        """A Tensor around a raw NumPy or CuPy array, sharing its memory (no checks, no copy):
+        the one way to wrap an array. Outside any graph, or, for autograd, output `output_nr`
+        of the node `grad_fn`."""
         t = _new(Tensor)
-        t.array = array
-        t.requires_grad = node is not None
-        t.grad = None
-        t.grad_fn = node
-        t.output_nr = output_nr
-        t._counter = None
-        t._retains_grad = False
-        t._hooks = None
+        t._init(array, grad_fn is not None, grad_fn, output_nr)
         return t
 
     # ---- properties --------------------------------------------------------------------------
@@ -244,11 +229,8 @@ class Tensor(Convertible):
         the node, so they run even if this Tensor object is gone by backward time)."""
         if self._hooks is None:
             self._hooks = []
-        node = self.grad_fn
-        if node is not None:
-            if node._observers is None:
-                node._observers = {}
-            node._observers[self.output_nr] = (weakref.ref(self), self._hooks)
+        if self.grad_fn is not None:
+            self.grad_fn.hook_output(self.output_nr, self, self._hooks)
         return self._hooks
 
     # ---- in-place changes (only where no graph needs the old values) ------------------------

@@ -17,7 +17,7 @@ import numpy as np
 from ..backend import require_cupy, sum_to
 from ..tensor import Tensor
 from . import anomaly
-from .function import _as_array, _ndarray, forbid_double_backward
+from .function import _FREED, _as_array, _ndarray, forbid_double_backward
 from .grad_mode import set_grad_enabled
 
 _wrap = Tensor.wrap
@@ -27,11 +27,12 @@ def backward(outputs, grad_outputs, retain_graph=None, create_graph=False, input
              allow_unused=False, observer=None):
     """Accumulates d(outputs)/d(leaf) into each leaf's .grad; with `inputs`, returns the gradients
     with respect to those tensors instead and leaves every .grad alone (that is `cr.grad`).
-    `observer(node, grads_in, grads_out)`, if given, sees each node as it is walked: the
-    gradients of its outputs and those it sent to its inputs (`cr.explain.trace` uses it)."""
+    `observer(node, grads)`, if given, sees each node as the walk reaches it, with the gradients
+    of its outputs (`cr.explain.trace` uses it, with `vjp` for what the node sends on)."""
     if retain_graph is None:
         retain_graph = create_graph
     arrays = not create_graph and not anomaly._enabled
+    kind = _ndarray if arrays else Tensor  # what a gradient is, between nodes
     pending = {}     # node -> [gradient of each of its outputs], summed as they arrive
     heap = []        # (-node.seq, node) of the pending nodes: the latest made comes first
     leaf_grads = {}  # id(leaf) -> [leaf, gradient]
@@ -51,7 +52,7 @@ def backward(outputs, grad_outputs, retain_graph=None, create_graph=False, input
         if slot is None:
             slot = pending[node] = [None] * len(node.output_meta)
             heappush(heap, (-node.seq, node))
-        slot[out.output_nr] = g if slot[out.output_nr] is None else slot[out.output_nr] + g
+        slot[out.output_nr] = g if slot[out.output_nr] is None else _add(slot[out.output_nr], g)
 
     # cr.grad: only the part of the graph that leads to `inputs` is walked
     runs = reach = captured = wanted_leaves = None
@@ -63,13 +64,15 @@ def backward(outputs, grad_outputs, retain_graph=None, create_graph=False, input
         while heap:
             node = heappop(heap)[1]
             grads = pending.pop(node)
-            if node._observers is not None:
-                _notify(node, grads, arrays)
+            if node._output_hooks is not None:
+                _run_hooks(node, grads, arrays)
             if reach is not None:
                 if node in captured:
                     captured[node] = grads
                 if node not in runs:
                     continue
+            if observer is not None:
+                observer(node, grads)
             if arrays and node.on_arrays and len(grads) == 1:  # the common case, inline
                 in_grads = type(node).backward(node, grads[0])
             else:
@@ -78,22 +81,17 @@ def backward(outputs, grad_outputs, retain_graph=None, create_graph=False, input
                 in_grads = _as_tuple(in_grads)
             if len(in_grads) > len(node._targets):
                 raise _too_many(node, in_grads)
-            sent = [] if observer is not None else None
             for target, index, g in zip(node._targets, node._indices, in_grads):
                 if target is None or g is None:
-                    if sent is not None:
-                        sent.append(None)
                     continue
                 if index is None:  # a leaf (function.input_shape, inline on this hot path)
                     shape, dtype = target.array.shape, target.array.dtype
                 else:
                     shape, dtype, _ = target.output_meta[index]
-                if type(g) is not (_ndarray if arrays else Tensor):  # NumPy scalar, CuPy, ...
+                if type(g) is not kind:  # a NumPy scalar (0-d result), a CuPy array, ...
                     g = _as_kind(g, arrays, node)
                 if g.shape != shape or g.dtype is not dtype:
                     g = _fit(g, shape, dtype)
-                if sent is not None:
-                    sent.append(g)
                 if index is None:  # a leaf: summed here, accumulated into .grad at the end
                     if wanted_leaves is None or id(target) in wanted_leaves:
                         _add_leaf(leaf_grads, target, g)
@@ -105,10 +103,8 @@ def backward(outputs, grad_outputs, retain_graph=None, create_graph=False, input
                     slot = pending[target] = [None] * len(target.output_meta)
                     heappush(heap, (-target.seq, target))
                 slot[index] = g if slot[index] is None else _add(slot[index], g)
-            if sent is not None:
-                observer(node, grads, sent)
-            if not retain_graph:
-                node.free_saved()
+            if not retain_graph and node._saved is not None:
+                node._saved = _FREED  # release what forward saved
 
     with set_grad_enabled(create_graph):  # (a sum into .grad is recorded under create_graph)
         if inputs is not None:
@@ -119,8 +115,9 @@ def backward(outputs, grad_outputs, retain_graph=None, create_graph=False, input
 
 
 def vjp(node, grads):
-    """One node's backward as the walk runs it (gradients as raw arrays): the gradient each
-    input receives, summed back to its shape and cast to its dtype (None where none)."""
+    """One node's step of the walk, on its own (gradients as raw arrays): the gradient each
+    input receives from the gradients `grads` of the node's outputs, summed back to the input's
+    shape and cast to its dtype (None where none)."""
     in_grads = _call_backward(node, list(grads), False, True)
     return tuple(None if edge is None or g is None else
                  _fit(_as_kind(g, True, node), edge.shape, edge.dtype)
@@ -237,10 +234,10 @@ def _plan(pending, inputs):
     return {n for n, up in leads.items() if up}, captured, wanted_leaves
 
 
-def _notify(node, grads, arrays):
+def _run_hooks(node, grads, arrays):
     """Hooks and retain_grad() of the node's output tensors see the gradient (as a Tensor)
     before it flows on."""
-    for index, (ref, hooks) in node._observers.items():
+    for index, (ref, hooks) in node._output_hooks.items():
         g = grads[index]
         if g is None:
             continue

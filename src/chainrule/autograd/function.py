@@ -9,7 +9,9 @@ The node, as the engine, `explain`, anomaly mode and hooks see it:
 - `output_meta`: per output, (shape, dtype, array type).
 - `seq`: creation order. A node is made after every node it depends on, so walking nodes from the
   highest `seq` down is a reverse topological order.
-- `saved_tensors` / `saved_like(g)`, `saved_nbytes`: what forward kept for backward (below).
+- `saved_tensors`, `saved_arrays`, `saved_like(g)`, `saved_nbytes`: what forward kept for
+  backward (below).
+- `hook_output(...)`: where a tensor's hooks and retain_grad() meet the walk.
 Outputs are not held (that would be a reference cycle), only what was saved.
 
 What a backward receives is decided by the op's class, and nothing else:
@@ -21,6 +23,7 @@ What a backward receives is decided by the op's class, and nothing else:
   given no Tensor computes on the arrays and returns an array. So one formula, written once,
   is both a fast first derivative and a differentiable one."""
 import itertools
+import weakref
 from collections import namedtuple
 
 import numpy as np
@@ -33,6 +36,7 @@ record_hooks = []  # each is called with the outputs of every recorded op (expla
 Edge = namedtuple("Edge", "target index shape dtype")
 _next_seq = itertools.count().__next__
 _FREED = object()  # `_saved` of a node after backward() released what it saved
+_PLAIN = (int, float, bool, str, tuple, type(None))
 _wrap, _ndarray, _generic, _asarray = Tensor.wrap, np.ndarray, np.generic, np.asarray
 
 
@@ -56,6 +60,7 @@ class Function:
     `backward` receives one gradient per output and returns one per input (None where none).
     Built-in ops subclass `Op` instead, whose forward works on raw arrays."""
 
+    on_arrays = False               # Op: forward takes and returns raw arrays
     is_view = False                 # the output shares memory (and its version counter) with input 0
     differentiable_backward = True  # False for once_differentiable fast paths
 
@@ -67,7 +72,7 @@ class Function:
     _to_save = ()             # what forward passed to save_for_backward, until apply keeps it
     _saved = None             # the saved entries (see _entry), or _FREED
     _non_differentiable = ()
-    _observers = None         # output index -> (weak reference to the Tensor, its hooks)
+    _output_hooks = None      # output index -> (weak reference to the Tensor, its hooks)
     trace = None              # the user's line that made the node (anomaly mode)
 
     def __init_subclass__(cls, **kwargs):
@@ -98,13 +103,17 @@ class Function:
     def saved_tensors(self):
         """What forward saved, with arrays as Tensors of the graph (so that a recorded backward
         is differentiated through them)."""
-        return tuple(map(self._as_tensor, self._entries(), self.saved_arrays))
+        return tuple(map(self._as_tensor, self.saved_arrays, self._saved or ()))
 
     @property
     def saved_arrays(self):
         """What forward saved, with arrays as they are (for constants: masks, indices)."""
+        if self._saved is _FREED:
+            raise RuntimeError(
+                f"{self.name}: its saved values were freed by an earlier backward(). To walk the "
+                "same graph twice, pass retain_graph=True to the first backward() or grad() call.")
         values = []
-        for value, counter, version, _ in self._entries():
+        for value, counter, version, _ in self._saved or ():
             if counter is not None and counter[0] != version:
                 raise RuntimeError(
                     f"{self.name}: a tensor it saved for backward (shape {tuple(value.shape)}) was "
@@ -119,31 +128,18 @@ class Function:
         array, `saved_tensors` when g is a Tensor."""
         return self.saved_tensors if isinstance(g, Tensor) else self.saved_arrays
 
-    def _entries(self):
-        saved = self._saved
-        if saved is _FREED:
-            raise RuntimeError(
-                f"{self.name}: its saved values were freed by an earlier backward(). To walk the "
-                "same graph twice, pass retain_graph=True to the first backward() or grad() call.")
-        return saved or ()
-
-    def _entry(self, value, args, arrays, outs, outputs):
+    def _entry(self, value, outs, outputs):
         """How a saved value is kept, without holding a Tensor (which would keep the graph's
         Tensors alive): (value, counter, version, place).
         - value: the array (or the plain value itself);
         - counter, version: the version counter of the tensor it came from and its count then,
           checked when unpacked (None for an array made in forward, or a plain value);
         - place: where a Tensor unpacked from it points in the graph: input i (i >= 0), output
-          i (-1 - i), or None (a constant)."""
+          i (-1 - i), or None (a constant).
+        Saved inputs, the most common, are kept by _record; this is for everything else."""
         raw = value.array if isinstance(value, Tensor) else value
         if raw is None or not hasattr(raw, "shape"):
             return raw, None, 0, None
-        for i, a in enumerate(args):
-            if raw is arrays[i]:
-                if not isinstance(a, Tensor):
-                    break
-                counter = a._version_counter()
-                return raw, counter, counter[0], i
         for i, out in enumerate(outputs):
             if raw is out.array or raw is outs[i]:  # (outs: as forward returned them)
                 counter = out._version_counter()
@@ -154,7 +150,7 @@ class Function:
         return (raw, None, 0, None) if not isinstance(raw, _generic) else \
             (_asarray(raw), None, 0, None)
 
-    def _as_tensor(self, entry, value):
+    def _as_tensor(self, value, entry):
         """A saved array as a Tensor pointing where the original did (see _entry)."""
         _, counter, _, place = entry
         if not hasattr(value, "shape"):
@@ -162,12 +158,12 @@ class Function:
         if place is None:
             t = _wrap(value)
         elif place < 0:
-            t = Tensor._recorded(value, self, -1 - place)
+            t = _wrap(value, self, -1 - place)
         else:
             target, index = self._targets[place], self._indices[place]
             if target is not None and index is None:
                 return target  # a leaf: the tensor itself, so that gradients reach it
-            t = _wrap(value) if target is None else Tensor._recorded(value, target, index)
+            t = _wrap(value) if target is None else _wrap(value, target, index)
         t._counter = counter
         return t
 
@@ -178,12 +174,15 @@ class Function:
             return 0
         return sum(value.nbytes for value, *_ in self._saved if hasattr(value, "nbytes"))
 
-    def free_saved(self):
-        """Releases what forward saved (backward() does, unless retain_graph=True)."""
-        if self._saved is not None:
-            self._saved = _FREED
-
     # ---- the node, as others read it ---------------------------------------------------------
+    def hook_output(self, index, tensor, hooks):
+        """Shows the gradient of output `index` to `hooks` (a list the tensor keeps adding to)
+        and to the tensor's retain_grad(), before it flows on. The node keeps them, so that they
+        run even if the Tensor object is gone by then."""
+        if self._output_hooks is None:
+            self._output_hooks = {}
+        self._output_hooks[index] = (weakref.ref(tensor), hooks)
+
     @property
     def next_edges(self):
         """Per input: None, or Edge(target, index, shape, dtype) (see the module docstring)."""
@@ -216,7 +215,9 @@ class Function:
         if cls.on_arrays:
             if not tensors:  # an Op given arrays only (as in a plain backward): arrays back
                 out = cls.forward(ctx, *args, **kwargs)
-                return out if type(out) is _ndarray else _as_arrays(out)
+                if type(out) is _ndarray:
+                    return out
+                return _asarray(out) if isinstance(out, _generic) else _as_arrays(out)
             out = cls.forward(ctx, *arrays, **kwargs)
         else:
             with no_grad():
@@ -227,18 +228,18 @@ class Function:
         if record and _state.enabled:
             return ctx._record(args, arrays, out)
         if several:
-            return tuple(ctx._unrecorded(o, args) for o in out)
-        return ctx._unrecorded(out, args)
+            return tuple(ctx._unrecorded(_as_array(o), args) for o in out)
+        if type(out) is not _ndarray:  # (_as_array inline, for NumPy's 0-d results: scalars)
+            out = _asarray(out) if isinstance(out, _generic) else _as_array(out)
+        return ctx._unrecorded(out, args) if cls.is_view else _wrap(out)
 
-    def _unrecorded(self, out, args):
+    def _unrecorded(self, array, args):
         """An output of a call that is not recorded: a Tensor outside the graph (a view still
         shares its input's memory, and so its version counter)."""
-        t = _wrap(out if type(out) is _ndarray else _as_array(out))
+        t = _wrap(array)
         if self.is_view:
             t._counter = args[0]._version_counter()
         return t
-
-    on_arrays = False  # Op: forward takes and returns raw arrays
 
     def _connect(self, inputs):
         """Numbers this node and makes its edges: one per input, to where its gradient goes."""
@@ -268,22 +269,23 @@ class Function:
             array = out  # (_as_array inline, for NumPy's 0-d results: scalars)
             if type(out) is not _ndarray:
                 array = _asarray(out) if isinstance(out, _generic) else _as_array(out)
-            wrapped = (Tensor._recorded(array, self, 0),)
+            wrapped = (_wrap(array, self, 0),)
             self.output_meta = ((array.shape, array.dtype, type(array)),)
             if self.is_view:
                 wrapped[0]._counter = args[0]._version_counter()
         if self._to_save:
             saved = []
             for value in self._to_save:
-                for i, r in enumerate(arrays):  # most saved values are inputs (see _entry)
-                    if value is r and type(args[i]) is Tensor:
-                        counter = args[i]._counter
-                        if counter is None:
-                            counter = args[i]._counter = [0]
-                        saved.append((r, counter, counter[0], i))
+                if type(value) in _PLAIN:  # a number, a shape, None: kept as it is
+                    saved.append((value, None, 0, None))
+                    continue
+                for i, a in enumerate(args):
+                    if (value is arrays[i] or value is a) and isinstance(a, Tensor):
+                        counter = a._version_counter()  # input i (see _entry)
+                        saved.append((arrays[i], counter, counter[0], i))
                         break
                 else:
-                    saved.append(self._entry(value, args, arrays, outs, wrapped))
+                    saved.append(self._entry(value, outs, wrapped))
             self._saved = tuple(saved)
             self._to_save = ()
         if anomaly._enabled:
@@ -299,7 +301,7 @@ class Function:
         for i, o in enumerate(outs):
             array = o if type(o) is _ndarray else _as_array(o)
             if array.dtype.kind == "f" and not _is_in(o, self._non_differentiable):
-                t = Tensor._recorded(array, self, i)
+                t = _wrap(array, self, i)
             else:
                 t = _wrap(array)
             if self.is_view:
@@ -356,7 +358,7 @@ def forbid_double_backward(op, grads_in, grads_out):
     """The gradients a once_differentiable op returned, each as a tensor whose own gradient
     raises (see OnceDifferentiableBackward)."""
     return tuple(None if g is None else
-                 Tensor._recorded(_as_array(g), OnceDifferentiableBackward(op, grads_in, g), 0)
+                 _wrap(_as_array(g), OnceDifferentiableBackward(op, grads_in, g), 0)
                  for g in grads_out)
 
 

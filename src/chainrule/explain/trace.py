@@ -111,14 +111,14 @@ def trace(loss, names=None):
                          "reduce it first (loss.sum() or loss.mean())")
     steps = []
 
-    def observe(node, grads_in, grads_out):
-        ones = [zeros_for(meta) + 1 for meta in node.output_meta]
-        local = vjp(node, ones)  # the op's own derivative: its backward fed ones
+    def observe(node, grads):
+        grads = [zeros_for(meta) if g is None else g for g, meta in zip(grads, node.output_meta)]
+        sent = vjp(node, grads)  # what the engine sends on from this node
+        local = vjp(node, [zeros_for(meta) + 1 for meta in node.output_meta])  # fed ones
         edges = [Edge(edge_key(edge), _numpy(d), _numpy(g))
-                 for edge, g, d in zip(node.next_edges, grads_out, local)
+                 for edge, g, d in zip(node.next_edges, sent, local)
                  if edge is not None and g is not None]
-        grad_in = grads_in[0] if grads_in[0] is not None else 0 * ones[0]
-        steps.append(Step(node, graph.value((node, 0)), _numpy(grad_in), edges))
+        steps.append(Step(node, graph.value((node, 0)), _numpy(grads[0]), edges))
 
     seed = Tensor.wrap(array_module(loss.array).ones_like(loss.array))
     try:

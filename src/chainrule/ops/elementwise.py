@@ -87,23 +87,27 @@ def _check_broadcast(name, *values):
                          "each pair of dimensions must be equal or one of them 1)") from None
 
 
-def promoted_apply(op, a, b):
-    """op on a and b promoted to their common dtype (two tensors of one dtype, the most common
-    case, need nothing), with a clear error for shapes that do not broadcast."""
-    if type(a) is not Tensor or type(b) is not Tensor or a.array.dtype is not b.array.dtype:
-        a, b = binary(a, b)
-    if not op.bools and (a if isinstance(a, Tensor) else b).dtype == dtypes.bool_:
-        raise TypeError(f"{op.name_of()}: not defined for bool tensors; convert them first "
-                        "with .long() or .float()")
-    try:
-        return op.apply(a, b)
-    except ValueError:
-        _check_broadcast(op.name_of(), a, b)
-        raise
+def promoting(op):
+    """The function op(a, b) with a and b promoted to their common dtype first (two tensors of
+    one dtype, the most common case, need nothing), and a clear error for shapes that do not
+    broadcast. Operators are these functions themselves: `a + b` is one call before the op."""
+    def call(a, b):
+        if type(a) is not Tensor or type(b) is not Tensor or a.array.dtype is not b.array.dtype:
+            a, b = binary(a, b)
+        if not op.bools and (a if isinstance(a, Tensor) else b).dtype == dtypes.bool_:
+            raise TypeError(f"{op.name_of()}: not defined for bool tensors; convert them first "
+                            "with .long() or .float()")
+        try:
+            return op.apply(a, b)
+        except ValueError:
+            _check_broadcast(op.name_of(), a, b)
+            raise
+    call.__name__ = call.__qualname__ = op.name_of()
+    return call
 
 
 class Binary(Op):
-    """An op on two operands that broadcast, promoted first (`promoted_apply`)."""
+    """An op on two operands that broadcast, promoted first (see `promoting`)."""
     label = None  # the name errors give, when it is not the class name in lower case
     bools = True  # whether two bool tensors are valid operands
 
@@ -237,14 +241,21 @@ class Remainder(Numeric):
         return g, (-g * FloorDivide.apply(a, b) if ctx.needs_input_grad[1] else None)
 
 
-@tensor_method("add", "__add__", "__radd__")
+_add, _sub, _mul, _div, _floor_divide, _trunc_divide, _remainder, _pow = map(promoting, (
+    Add, Sub, Mul, Div, FloorDivide, TruncDivide, Remainder, Pow))
+tensor_method("__add__", "__radd__")(_add)
+tensor_method("__sub__")(_sub)
+tensor_method("__mul__", "__rmul__")(_mul)
+
+
+@tensor_method
 def add(a, b, alpha=1):
-    return promoted_apply(Add, a, b if alpha == 1 else b * alpha)
+    return _add(a, b if alpha == 1 else b * alpha)
 
 
-@tensor_method("sub", "__sub__")
+@tensor_method
 def sub(a, b, alpha=1):
-    return promoted_apply(Sub, a, b if alpha == 1 else b * alpha)
+    return _sub(a, b if alpha == 1 else b * alpha)
 
 
 @tensor_method("__rsub__")
@@ -252,25 +263,25 @@ def rsub(a, b):
     return sub(b, a)
 
 
-@tensor_method("mul", "__mul__", "__rmul__")
+@tensor_method
 def mul(a, b):
-    return promoted_apply(Mul, a, b)
+    return _mul(a, b)
 
 
 @tensor_method("div", "true_divide", "__truediv__")
 def div(a, b, rounding_mode=None):
     """True division (integers give floats), or rounding_mode='floor' / 'trunc'."""
     if rounding_mode == "floor":
-        return promoted_apply(FloorDivide, a, b)
+        return _floor_divide(a, b)
     if rounding_mode == "trunc":
-        return promoted_apply(TruncDivide, a, b)
+        return _trunc_divide(a, b)
     if rounding_mode is not None:
         raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', "
                          f"got {rounding_mode!r}")
     a, b = binary(a, b)
     if _integral(a) and _integral(b):
         a = cast(a, dtypes.get_default_dtype()) if isinstance(a, Tensor) else float(a)
-    return promoted_apply(Div, a, b)
+    return _div(a, b)
 
 
 @tensor_method("__rtruediv__")
@@ -287,7 +298,7 @@ def _integral(v):
 
 @tensor_method("floor_divide", "__floordiv__")
 def floor_divide(a, b):
-    return promoted_apply(FloorDivide, a, b)
+    return _floor_divide(a, b)
 
 
 @tensor_method("__rfloordiv__")
@@ -297,7 +308,7 @@ def rfloor_divide(a, b):
 
 @tensor_method("remainder", "__mod__")
 def remainder(a, b):
-    return promoted_apply(Remainder, a, b)
+    return _remainder(a, b)
 
 
 @tensor_method("__rmod__")
@@ -315,7 +326,7 @@ def pow(a, b):
     a, b = binary(a, b)
     if not isinstance(a, Tensor):
         a = _constant(array_module(b.array).asarray(a, dtype=b.dtype))
-    return promoted_apply(Pow, a, b)
+    return _pow(a, b)
 
 
 @tensor_method("__rpow__")
@@ -508,12 +519,12 @@ class Minimum(Extremum):
 
 @tensor_method
 def maximum(a, b):
-    return promoted_apply(Maximum, a, b)
+    return promoting(Maximum)(a, b)
 
 
 @tensor_method
 def minimum(a, b):
-    return promoted_apply(Minimum, a, b)
+    return promoting(Minimum)(a, b)
 
 
 class Where(Op):
