@@ -401,6 +401,26 @@ def test_functions_and_hooks_get_tensors_and_ops_get_arrays_in_a_walk_on_arrays(
     np.testing.assert_allclose(y.grad.numpy(), [2.0, 2.0])  # retain_grad sees the hook's result
 
 
+def test_an_op_that_reads_saved_tensors_still_differentiates_right():
+    """An Op gets arrays in a plain walk; one written with saved_tensors mixes the array g with
+    Tensors, which gives Tensors: slower, but the same gradients, first and second."""
+    class Square(cr.autograd.Op):
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        def backward(ctx, g):
+            x, = ctx.saved_tensors
+            return 2 * x * g
+
+    x = cr.tensor([1.0, 3.0], dtype=cr.float64, requires_grad=True)
+    Square.apply(x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 6.0])
+    g, = cr.grad(Square.apply(x).sum(), [x], create_graph=True)
+    gg, = cr.grad(g.sum(), [x])
+    np.testing.assert_allclose(gg.numpy(), [2.0, 2.0])
+
+
 def test_ops_give_tensors_again_after_a_backward_that_raised():
     class Fails(cr.autograd.Op):
         def forward(ctx, x):
