@@ -83,14 +83,16 @@ class Tensor(Convertible):
     def _version_counter(self):
         """[count of in-place changes], shared by every Tensor of the same memory (views,
         detach()ed copies, the Tensors that saved values unpack to), so that a node can tell
-        that a tensor it saved has changed since. Made when first needed."""
+        that a tensor it saved has changed since. Made when first needed; a computed tensor's
+        is kept by the node that made it, where every Tensor of that output finds it."""
         if self._counter is None:
-            self._counter = [0]
+            self._counter = [0] if self.grad_fn is None else \
+                self.grad_fn.version_counter(self.output_nr)
         return self._counter
 
     @property
     def _version(self):
-        return 0 if self._counter is None else self._counter[0]
+        return self._version_counter()[0]
 
     @property
     def T(self):
@@ -187,6 +189,7 @@ class Tensor(Convertible):
 
     def detach_(self):
         """Cuts this tensor from the graph in place: it becomes a leaf that needs no grad."""
+        self._version_counter()  # (a computed tensor's is at its node: keep it)
         self.grad_fn, self.requires_grad = None, False
         return self
 

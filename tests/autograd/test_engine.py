@@ -528,3 +528,25 @@ def test_the_hooks_of_a_leaf_run_for_grad_and_backward_with_inputs():
         (x * 2).sum().backward(inputs=[x])
         seen[m] = [g.tolist(), x.grad.tolist()]
     assert seen[cr] == seen[torch] == [[30.0, 30.0], [20.0, 20.0]]
+
+
+@pytest.mark.parametrize("change", ["input", "output", "view"])
+def test_a_computed_tensor_changed_after_it_was_saved_is_caught(change):
+    """A computed tensor gets its version counter only when first needed, kept by the node that
+    made it: a change made after the save, through another Tensor of the same memory, is still
+    seen when backward unpacks the saved value."""
+    x = cr.tensor([0.5, 1.0], dtype=cr.float64, requires_grad=True)
+    y = x * 2
+    if change == "input":
+        z = y.sin()          # saves y, which has no counter yet
+        target = y
+    elif change == "output":
+        z = y.exp()          # saves its own output
+        target = z
+    else:
+        z = y[0:1].sin()     # saves a view of y, which shares y's counter
+        target = y
+    with cr.no_grad():
+        target.detach().add_(1.0)
+    with pytest.raises(RuntimeError, match="changed in place"):
+        z.sum().backward()

@@ -73,6 +73,7 @@ class Function:
     _saved = None             # the saved entries (see _entry), or _FREED
     _non_differentiable = ()
     _output_hooks = None      # output index -> (weak reference to the Tensor, its hooks)
+    _counters = None          # output index -> its version counter, once one is made
     trace = None              # the user's line that made the node (anomaly mode)
 
     def __init_subclass__(cls, **kwargs):
@@ -113,7 +114,11 @@ class Function:
                 f"{self.name}: its saved values were freed by an earlier backward(). To walk the "
                 "same graph twice, pass retain_graph=True to the first backward() or grad() call.")
         values = []
-        for value, counter, version, _ in self._saved or ():
+        for value, counter, version, place in self._saved or ():
+            if counter is None and place is not None:  # a computed tensor that had none
+                node = self if place < 0 else self._targets[place]  # (where one made since is)
+                if node._counters is not None:
+                    counter = node._counters.get(-1 - place if place < 0 else self._indices[place])
             if counter is not None and counter[0] != version:
                 raise RuntimeError(
                     f"{self.name}: a tensor it saved for backward (shape {tuple(value.shape)}) was "
@@ -133,7 +138,9 @@ class Function:
         Tensors alive): (value, counter, version, place).
         - value: the array (or the plain value itself);
         - counter, version: the version counter of the tensor it came from and its count then,
-          checked when unpacked (None for an array made in forward, or a plain value);
+          checked when unpacked (None for an array made in forward, or a plain value, and
+          for a computed tensor that had none yet: then a counter made since is looked up
+          where it is kept, at the node that made the tensor);
         - place: where a Tensor unpacked from it points in the graph: input i (i >= 0), output
           i (-1 - i), or None (a constant).
         Saved inputs, the most common, are kept by _record; this is for everything else."""
@@ -142,8 +149,8 @@ class Function:
             return raw, None, 0, None
         for i, out in enumerate(outputs):
             if raw is out.array or raw is outs[i]:  # (outs: as forward returned them)
-                counter = out._version_counter()
-                return out.array, counter, counter[0], -1 - i
+                counter = out._counter  # (a view's is its input's; others have none yet)
+                return out.array, counter, 0 if counter is None else counter[0], -1 - i
         if isinstance(value, Tensor):
             counter = value._version_counter()
             return raw, counter, counter[0], None
@@ -173,6 +180,17 @@ class Function:
         if self._saved is None or self._saved is _FREED:
             return 0
         return sum(value.nbytes for value, *_ in self._saved if hasattr(value, "nbytes"))
+
+    def version_counter(self, index):
+        """The version counter of output `index`, made on first use and kept here, so that
+        every Tensor of that output (the output itself, those saved values unpack to, detach()ed
+        copies) shares it."""
+        if self._counters is None:
+            self._counters = {}
+        counter = self._counters.get(index)
+        if counter is None:
+            counter = self._counters[index] = [0]
+        return counter
 
     # ---- the node, as others read it ---------------------------------------------------------
     def hook_output(self, index, tensor, hooks):
@@ -281,8 +299,9 @@ class Function:
                     continue
                 for i, a in enumerate(args):
                     if (value is arrays[i] or value is a) and isinstance(a, Tensor):
-                        counter = a._version_counter()  # input i (see _entry)
-                        saved.append((arrays[i], counter, counter[0], i))
+                        counter = a._counter if a.grad_fn is not None else a._version_counter()
+                        version = 0 if counter is None else counter[0]
+                        saved.append((arrays[i], counter, version, i))  # input i (see _entry)
                         break
                 else:
                     saved.append(self._entry(value, outs, wrapped))

@@ -517,14 +517,7 @@ class Minimum(Extremum):
     ufunc, wins = "minimum", operator.lt
 
 
-@tensor_method
-def maximum(a, b):
-    return promoting(Maximum)(a, b)
-
-
-@tensor_method
-def minimum(a, b):
-    return promoting(Minimum)(a, b)
+maximum, minimum = tensor_method(promoting(Maximum)), tensor_method(promoting(Minimum))
 
 
 class Where(Op):
