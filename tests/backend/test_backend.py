@@ -1,5 +1,6 @@
 """The bottom layer: dtypes and PyTorch's promotion, devices, the array module, the generator."""
 import itertools
+import sys
 
 import numpy as np
 import pytest
@@ -86,3 +87,12 @@ def test_generator_state_round_trips():
     first = cr.randn(4).tolist()
     cr.backend.set_rng_state(state)
     assert cr.randn(4).tolist() == first
+
+
+def test_freed_memory_is_kept_for_the_next_step_on_glibc():
+    """On glibc, importing chainrule raises malloc's thresholds, so that a training step's freed
+    arrays are reused rather than handed back to the system and faulted in again."""
+    import platform
+    from chainrule.backend import keep_freed_memory
+    expected = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
+    assert keep_freed_memory() is expected

@@ -57,6 +57,8 @@ CASES = {  # name: (fn, shapes[, torch_fn])
     "expand empty": (lambda m, x: x.expand(0, 3), [(1, 3)]),
     "broadcast_to": (lambda m, x: m.broadcast_to(x, (2, 3, 4)), [(4,)]),
     "expand_as": (lambda m, x, y: x.expand_as(y) * y, [(1, 4), (3, 4)]),
+    "sum_to_size": (lambda m, x: x.sum_to_size(3, 1), [(2, 3, 4)]),
+    "sum_to_size tuple": (lambda m, x: x.sum_to_size((1, 4)), [(3, 4)]),
     "cat": (lambda m, a, b, c: m.cat([a, b, c]), [(2, 3), (4, 3), (0, 3)]),
     "cat last dim": (lambda m, a, b: m.cat((a, b), dim=-1), [(2, 3, 1), (2, 3, 2)]),
     "cat one": (lambda m, a: m.cat([a], 1), [(2, 3)]),

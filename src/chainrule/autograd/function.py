@@ -133,7 +133,7 @@ class Function:
         array, `saved_tensors` when g is a Tensor."""
         return self.saved_tensors if isinstance(g, Tensor) else self.saved_arrays
 
-    def _entry(self, value, outs, outputs):
+    def _entry(self, value, args, arrays, outs, outputs):
         """How a saved value is kept, without holding a Tensor (which would keep the graph's
         Tensors alive): (value, counter, version, place).
         - value: the array (or the plain value itself);
@@ -142,10 +142,15 @@ class Function:
           for a computed tensor that had none yet: then a counter made since is looked up
           where it is kept, at the node that made the tensor);
         - place: where a Tensor unpacked from it points in the graph: input i (i >= 0), output
-          i (-1 - i), or None (a constant).
-        Saved inputs, the most common, are kept by _record; this is for everything else."""
+          i (-1 - i), or None (a constant)."""
+        for i, a in enumerate(args):
+            if (value is arrays[i] or value is a) and isinstance(a, Tensor):
+                counter = a._counter  # (made now, unless a computed tensor's)
+                if counter is None and (a.grad_fn is None or a.grad_fn._counters):
+                    counter = a._version_counter()
+                return arrays[i], counter, 0 if counter is None else counter[0], i
         raw = value.array if isinstance(value, Tensor) else value
-        if raw is None or not hasattr(raw, "shape"):
+        if not hasattr(raw, "shape"):
             return raw, None, 0, None
         for i, out in enumerate(outputs):
             if raw is out.array or raw is outs[i]:  # (outs: as forward returned them)
@@ -293,18 +298,9 @@ class Function:
                 wrapped[0]._counter = args[0]._version_counter()
         if self._to_save:
             saved = []
-            for value in self._to_save:
-                if type(value) in _PLAIN:  # a number, a shape, None: kept as it is
-                    saved.append((value, None, 0, None))
-                    continue
-                for i, a in enumerate(args):
-                    if (value is arrays[i] or value is a) and isinstance(a, Tensor):
-                        counter = a._counter if a.grad_fn is not None else a._version_counter()
-                        version = 0 if counter is None else counter[0]
-                        saved.append((arrays[i], counter, version, i))  # input i (see _entry)
-                        break
-                else:
-                    saved.append(self._entry(value, outs, wrapped))
+            for value in self._to_save:  # (numbers, shapes, None: kept as they are, here)
+                saved.append((value, None, 0, None) if type(value) in _PLAIN else
+                             self._entry(value, args, arrays, outs, wrapped))
             self._saved = tuple(saved)
             self._to_save = ()
         if anomaly._enabled:
