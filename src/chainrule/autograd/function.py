@@ -133,7 +133,7 @@ class Function:
         array, `saved_tensors` when g is a Tensor."""
         return self.saved_tensors if isinstance(g, Tensor) else self.saved_arrays
 
-    def _entry(self, value, args, arrays, outs, outputs):
+    def _entry(self, value, outs, outputs):
         """How a saved value is kept, without holding a Tensor (which would keep the graph's
         Tensors alive): (value, counter, version, place).
         - value: the array (or the plain value itself);
@@ -142,13 +142,9 @@ class Function:
           for a computed tensor that had none yet: then a counter made since is looked up
           where it is kept, at the node that made the tensor);
         - place: where a Tensor unpacked from it points in the graph: input i (i >= 0), output
-          i (-1 - i), or None (a constant)."""
-        for i, a in enumerate(args):
-            if (value is arrays[i] or value is a) and isinstance(a, Tensor):
-                counter = a._counter  # (made now, unless a computed tensor's)
-                if counter is None and (a.grad_fn is None or a.grad_fn._counters):
-                    counter = a._version_counter()
-                return arrays[i], counter, 0 if counter is None else counter[0], i
+          i (-1 - i), or None (a constant).
+        _record keeps the two most common kinds itself, plain values and inputs (input i: the
+        input's array, and its counter, made now unless it is a computed tensor's)."""
         raw = value.array if isinstance(value, Tensor) else value
         if not hasattr(raw, "shape"):
             return raw, None, 0, None
@@ -298,9 +294,19 @@ class Function:
                 wrapped[0]._counter = args[0]._version_counter()
         if self._to_save:
             saved = []
-            for value in self._to_save:  # (numbers, shapes, None: kept as they are, here)
-                saved.append((value, None, 0, None) if type(value) in _PLAIN else
-                             self._entry(value, args, arrays, outs, wrapped))
+            for value in self._to_save:  # (the two most common kinds here, inline; see _entry)
+                if type(value) in _PLAIN:  # a number, a shape, None: kept as it is
+                    saved.append((value, None, 0, None))
+                    continue
+                for i, a in enumerate(args):  # an input
+                    if (value is arrays[i] or value is a) and isinstance(a, Tensor):
+                        counter = a._counter  # (made now, unless a computed tensor's)
+                        if counter is None and (a.grad_fn is None or a.grad_fn._counters):
+                            counter = a._version_counter()
+                        saved.append((arrays[i], counter, 0 if counter is None else counter[0], i))
+                        break
+                else:
+                    saved.append(self._entry(value, outs, wrapped))
             self._saved = tuple(saved)
             self._to_save = ()
         if anomaly._enabled:
