@@ -2,7 +2,6 @@
 differences, for every operand rank matmul accepts and the einsum forms in common use."""
 import numpy as np
 import pytest
-import torch
 
 import chainrule as cr
 from opcheck import check_op
