@@ -276,17 +276,7 @@ class Tensor(Convertible):
     def div_(self, other):
         return self._inplace("divide", other)
 
-    def __iadd__(self, other):
-        return self._inplace("add", other)
-
-    def __isub__(self, other):
-        return self._inplace("subtract", other)
-
-    def __imul__(self, other):
-        return self._inplace("multiply", other)
-
-    def __itruediv__(self, other):
-        return self._inplace("divide", other)
+    __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
 
     def __setitem__(self, key, value):
         if isinstance(value, Tensor) and value.requires_grad and grad_mode.is_grad_enabled():
