@@ -85,6 +85,26 @@ def test_random_draws():
     assert cr.rand(2, 3, requires_grad=True).requires_grad
 
 
+@pytest.mark.parametrize("args, kwargs", [
+    ((7, (500,)), {}), ((3, 7, (500,)), {}), ((7,), {"size": (500,)}),
+    ((3, 7), {"size": (500,)}), ((3,), {"high": 7, "size": (500,)}),
+    ((), {"low": 3, "high": 7, "size": (500,)}), ((7, (2, 250)), {"dtype": cr.int32})])
+def test_randint_takes_torchs_forms(args, kwargs):
+    """randint(high, size) draws from [0, high): it once drew one number from [high, size[0])."""
+    theirs = torch.randint(*args, **{k: torch.int32 if v is cr.int32 else v
+                                     for k, v in kwargs.items()})
+    ours = cr.randint(*args, **kwargs)
+    assert ours.shape == tuple(theirs.shape) and str(ours.dtype) == str(theirs.dtype)[6:]
+    low = 3 if 3 in args or kwargs.get("low") == 3 else 0
+    assert set(ours.tolist() if ours.ndim == 1 else ours.numpy().ravel().tolist()) == \
+        set(range(low, 7))
+
+
+def test_randint_without_a_size_says_how_to_call_it():
+    with pytest.raises(TypeError, match=r"randint\(high, size\) or randint\(low, high, size\)"):
+        cr.randint(10)
+
+
 def test_manual_seed_makes_draws_reproducible():
     cr.manual_seed(123)
     first = [cr.rand(3).tolist(), cr.randn(2, 2).tolist(), cr.randint(0, 100, (4,)).tolist()]

@@ -145,10 +145,18 @@ def normal(mean, std, size, dtype=None, device=None, requires_grad=False):
     return _random(lambda g, s: g.normal(mean, std, s), size, dtype, device, requires_grad)
 
 
-def randint(low, high=None, size=(), dtype=None, device=None):
-    """Integers uniform on [low, high) (int64 unless dtype says otherwise)."""
-    if high is None:
-        low, high = 0, low
+def randint(*args, low=0, high=None, size=None, dtype=None, device=None):
+    """Integers uniform on [low, high) (int64 unless dtype says otherwise), called as PyTorch's
+    is: randint(high, size), randint(low, high, size), or with keywords."""
+    if len(args) == 3:
+        low, high, size = args
+    elif len(args) == 2:
+        low, high, size = (0, *args) if size is None else (*args, size)
+    elif len(args) == 1:
+        low, high = (0, args[0]) if high is None else (args[0], high)
+    if len(args) > 3 or high is None or size is None:
+        raise TypeError("randint: expected randint(high, size) or randint(low, high, size), "
+                        f"got {len(args)} positional argument(s), high={high!r}, size={size!r}")
     array = generator().integers(low, high, size=_shape((size,)) if isinstance(size, int)
                                  else tuple(size)).astype(dtypes.as_dtype(dtype) or dtypes.int64)
     return Tensor.wrap(to_device(array, device) if device else array)
