@@ -271,3 +271,27 @@ def test_no_pickle_is_used(tmp_path, monkeypatch):
                     source = f.read()
                 assert not re.search(r"^\s*(import|from)\s+c?pickle|allow_pickle=True", source,
                                      re.M), name
+
+
+def test_save_and_load_take_file_objects(tmp_path):
+    import io
+    model = nn.Linear(3, 2)
+    buffer = io.BytesIO()
+    save(model.state_dict(), buffer)
+    buffer.seek(0)
+    back = load(buffer)
+    assert np.array_equal(back["weight"].numpy(), model.weight.numpy())
+    with open(tmp_path / "m.safetensors", "wb") as f:
+        save({"epoch": 3, "w": cr.ones(2)}, f)
+    with open(tmp_path / "m.safetensors", "rb") as f:
+        ckpt = load(f)
+    assert ckpt["epoch"] == 3 and ckpt["w"].tolist() == [1.0, 1.0]
+    with pytest.raises(CheckpointError, match="not a readable checkpoint"):
+        load(io.BytesIO(b"not a checkpoint at all"))
+
+
+def test_saving_a_whole_module_says_why_and_what_to_do(tmp_path):
+    with pytest.raises(TypeError, match=r"whole Linear cannot be saved.*never pickles.*"
+                                        r"\.state_dict\(\)"):
+        save(nn.Linear(2, 2), tmp_path / "model.safetensors")
+    assert not (tmp_path / "model.safetensors").exists()

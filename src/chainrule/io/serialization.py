@@ -35,13 +35,18 @@ class CheckpointError(ValueError):
 
 
 # ---- save -------------------------------------------------------------------------------------
-def save(obj, path):
+def save(obj, f):
     """Writes `obj` (a tensor, a state dict, or nested dicts/lists/tuples of tensors, arrays,
-    numbers, strings, bools and None) to `path` as a safetensors file, atomically."""
+    numbers, strings, bools and None) as a safetensors file: to the path `f`, atomically, or
+    into the file object `f` (an open binary file, `io.BytesIO`)."""
     tensors, names = {}, {}
     tree = _encode(obj, "", tensors, names)
     metadata = {"format": FORMAT, "structure": json.dumps(tree, allow_nan=False)}
-    _atomic_write(os.fspath(path), safetensors.numpy.save(tensors, metadata=metadata))
+    data = safetensors.numpy.save(tensors, metadata=metadata)
+    if hasattr(f, "write"):
+        f.write(data)
+    else:
+        _atomic_write(os.fspath(f), data)
 
 
 def _encode(obj, where, tensors, names):
@@ -66,9 +71,13 @@ def _encode(obj, where, tensors, names):
                              for k, v in obj.items()}}
         return {"items": [[_encode(k, where, tensors, names),
                            _encode(v, _join(where, k), tensors, names)] for k, v in obj.items()]}
-    hint = " (save its .state_dict() instead)" if hasattr(obj, "state_dict") else ""
+    if hasattr(obj, "state_dict"):
+        raise TypeError(f"save: a whole {type(obj).__name__} cannot be saved (at "
+                        f"{where or 'the top level'!r}): chainrule never pickles, so that loading "
+                        "a file never runs code; save its .state_dict() instead, and load it into "
+                        "a model built the same way: model.load_state_dict(cr.load(path))")
     raise TypeError(f"save: cannot store a {type(obj).__name__} at {where or 'the top level'!r}"
-                    f"{hint}; a checkpoint holds tensors, arrays, numbers, strings, bools, None "
+                    "; a checkpoint holds tensors, arrays, numbers, strings, bools, None "
                     "and lists, tuples and dicts of them")
 
 
@@ -124,14 +133,17 @@ def _fsync_directory(directory):
 
 
 # ---- load -------------------------------------------------------------------------------------
-def load(path, map_location=None):
-    """Reads what `save` wrote: tensors come back as Tensors on the CPU, or on `map_location`
-    ("cpu", "cuda", "cuda:1"). A safetensors file written by another program comes back as a
-    dict of its tensors by name."""
-    path = os.fspath(path)
+def load(f, map_location=None):
+    """Reads what `save` wrote, from a path or a file object: tensors come back as Tensors on the
+    CPU, or on `map_location` ("cpu", "cuda", "cuda:1"). A safetensors file written by another
+    program comes back as a dict of its tensors by name."""
     device = None if map_location is None else Device(map_location)
-    with open(path, "rb") as f:  # read once: a concurrent save replaces the file, never edits it
-        data = f.read()
+    if hasattr(f, "read"):
+        path, data = getattr(f, "name", "the file object"), f.read()
+    else:
+        path = os.fspath(f)
+        with open(path, "rb") as file:  # read once: a concurrent save replaces the file whole
+            data = file.read()
     try:
         arrays = safetensors.numpy.load(data)
     except Exception as e:  # safetensors raises its own error type, from Rust
