@@ -175,8 +175,8 @@ class Tensor(Convertible):
             grads = engine.backward([self], [gradient], retain_graph, create_graph,
                                     inputs=list(inputs), allow_unused=True)
             for t, g in zip(inputs, grads):
-                if g is not None:  # a .grad of its own, as backward() gives (see engine._owned)
-                    own = g if create_graph else engine._owned(g)
+                if g is not None:  # a .grad of its own, as backward() gives (see engine.owned)
+                    own = g if create_graph else engine.owned(g)
                     t.grad = own if t.grad is None else t.grad + g
             return
         engine.backward([self], [gradient], retain_graph, create_graph)

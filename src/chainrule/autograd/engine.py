@@ -245,7 +245,7 @@ def _run_hooks(node, grads, arrays):
         grads[index] = g.array if arrays else g
         tensor = ref()
         if tensor is not None and tensor._retains_grad:
-            tensor.grad = _owned(g) if tensor.grad is None else tensor.grad + g
+            tensor.grad = owned(g) if tensor.grad is None else tensor.grad + g
 
 
 def _hooked(hooks, g):
@@ -270,12 +270,12 @@ def _hooked(hooks, g):
 def _accumulate(leaf, g, create_graph):
     g = _hooked(leaf._hooks or (), g)
     if leaf.grad is None:
-        leaf.grad = g if create_graph else _owned(g)
+        leaf.grad = g if create_graph else owned(g)
     else:
         leaf.grad = leaf.grad + g  # recorded only when create_graph (the mode set by backward)
 
 
-def _owned(g):
+def owned(g):
     """A gradient with an array of its own: the engine hands one array to several places (Add
     gives the same gradient to both inputs), and a .grad may later be changed in place."""
     return _wrap(g.array.copy())
