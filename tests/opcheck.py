@@ -23,6 +23,15 @@ def sample(shape, rng, low=-2.0, high=2.0, away_from=None):
     return x
 
 
+def functional(name, **kwargs):
+    """The function `name` of nn.functional with fixed keyword arguments, as check_op's `fn`
+    (named after the call, for the messages)."""
+    def fn(m, *tensors):
+        return getattr(m.nn.functional, name)(*tensors, **kwargs)
+    fn.__name__ = f"{name}({', '.join(f'{k}={v}' for k, v in kwargs.items())})"
+    return fn
+
+
 def _floats(out):
     outs = out if isinstance(out, (tuple, list)) else (out,)
     return [o for o in outs if o.dtype in (cr.float64, torch.float64)]

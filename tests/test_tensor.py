@@ -85,7 +85,7 @@ def test_repr_is_readable():
     x = cr.tensor([1.0], requires_grad=True)
     assert repr(x) == "tensor([1.], requires_grad=True)"
     assert repr(x * 2) == "tensor([2.], grad_fn=<Mul>)"
-    assert "..." in repr(cr.zeros(1000))  # long tensors are summarized
+    assert "..." in repr(cr.zeros(1001))  # long tensors are summarized
 
 
 def test_format_and_deepcopy():
@@ -191,19 +191,21 @@ def test_in_place_on_tensors_that_need_no_grad():
     t[1:3] = 5.0
     t.add_(1, alpha=2).mul_(2)
     assert t.tolist() == [6.0, 14.0, 14.0, 6.0]
-    with pytest.raises(TypeError, match="in-place add.*int64"):
+    with pytest.raises(TypeError, match="add_: the result has dtype float32.*int64"):
         cr.zeros(2, dtype=cr.int64).__iadd__(0.5)
 
 
-def test_in_place_on_a_tensor_the_graph_needs():
+def test_in_place_on_a_tensor_the_graph_needs_is_recorded():
+    """(tests/autograd/test_inplace.py checks these against PyTorch.)"""
     x = cr.tensor([1.0, 2.0], requires_grad=True)
     y = x * 2
-    with pytest.raises(RuntimeError, match="computed by Mul.*cannot be changed in place"):
-        y += 1
-    with cr.no_grad(), pytest.raises(RuntimeError, match="computed by Mul"):
+    y += 1
+    assert y.grad_fn.name == "Add"
+    with cr.no_grad():
         y[0] = 0.0
-    with pytest.raises(RuntimeError, match="value requires grad"):
-        cr.zeros(2)[0] = x[0]
+    z = cr.zeros(2)
+    z[0] = x[0]
+    assert z.requires_grad and z.grad_fn.name == "Put"
 
 
 def test_changing_a_saved_input_makes_backward_raise():

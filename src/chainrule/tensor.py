@@ -4,6 +4,8 @@
 The layers above (autograd, which records and walks the graph, and the ops) build Tensors, and
 Tensor's methods call them: the one circular seam, resolved at the end of this file. Every op that
 is also a method registers itself with `@tensor_method` where it is defined."""
+import math
+
 import numpy as np
 
 from .backend import Device, array_module, device_of, dtypes, to_device
@@ -18,8 +20,9 @@ class Convertible:
     def cpu(self):
         return self.to("cpu")
 
-    def cuda(self, index=0):
-        return self.to(f"cuda:{index}")
+    def cuda(self, device=None, non_blocking=False, **unused):
+        """To a GPU: `device` is its index or name (default GPU 0); copies are synchronous."""
+        return self.to(Device("cuda" if device is None else device))
 
     def float(self):
         return self.to(dtypes.float32)
@@ -32,7 +35,7 @@ class Convertible:
 
 
 class Tensor(Convertible):
-    __slots__ = ("array", "requires_grad", "grad", "grad_fn", "output_nr", "_counter",
+    __slots__ = ("array", "requires_grad", "grad", "grad_fn", "output_nr", "_counter", "_view",
                  "_retains_grad", "_hooks", "__weakref__")
     __array_ufunc__ = None  # `ndarray + Tensor` defers to Tensor.__radd__
 
@@ -47,6 +50,7 @@ class Tensor(Convertible):
         self.grad_fn = grad_fn
         self.output_nr = output_nr    # which output of grad_fn this is
         self._counter = None          # version counter, made when first needed
+        self._view = None             # a view's (base, steps from the base, version then)
         self._retains_grad = False
         self._hooks = None
 
@@ -75,6 +79,21 @@ class Tensor(Convertible):
     @property
     def device(self):
         return device_of(self.array)
+
+    @property
+    def is_cuda(self):
+        return self.device.type == "cuda"
+
+    @property
+    def is_cpu(self):
+        return self.device.type == "cpu"
+
+    def get_device(self):
+        """The GPU's index, or -1 on the CPU (as PyTorch)."""
+        return -1 if self.device.type == "cpu" else self.device.index
+
+    def is_floating_point(self):
+        return dtypes.is_floating(self.dtype)
 
     @property
     def is_leaf(self):
@@ -236,57 +255,18 @@ class Tensor(Convertible):
             self.grad_fn.hook_output(self.output_nr, self, self._hooks)
         return self._hooks
 
-    # ---- in-place changes (only where no graph needs the old values) ------------------------
-    def _check_inplace(self, what):
-        if self.grad_fn is not None:
-            raise RuntimeError(
-                f"{what}: this tensor was computed by {self.grad_fn.name} and the graph may need "
-                "its values for backward, so it cannot be changed in place. Write y = y + ... "
-                "instead, or change y.detach().clone().")
-        if self.requires_grad and grad_mode.is_grad_enabled():
-            raise RuntimeError(
-                f"{what}: a leaf tensor that requires grad cannot be changed in place while "
-                "gradients are recorded; do it inside `with cr.no_grad():` (as optimizers do)")
-
+    # ---- in-place changes (the methods, and their rules, are in ops/inplace.py) ---------------
     def _bump(self):
         self._version_counter()[0] += 1
 
-    def _inplace(self, ufunc_name, other):
-        self._check_inplace(f"in-place {ufunc_name}")
-        xp = array_module(self.array)
-        value = other.array if isinstance(other, Tensor) else other
-        try:
-            getattr(xp, ufunc_name)(self.array, value, out=self.array, casting="same_kind")
-        except (TypeError, ValueError) as e:
-            kind = TypeError if isinstance(e, TypeError) else ValueError
-            raise kind(f"in-place {ufunc_name}: cannot write the result into this tensor of "
-                       f"dtype {self.dtype} and shape {self.shape}: {e}") from None
-        self._bump()
-        return self
-
-    def add_(self, other, alpha=1):
-        return self._inplace("add", other if alpha == 1 else _raw(other) * alpha)
-
-    def sub_(self, other, alpha=1):
-        return self._inplace("subtract", other if alpha == 1 else _raw(other) * alpha)
-
-    def mul_(self, other):
-        return self._inplace("multiply", other)
-
-    def div_(self, other):
-        return self._inplace("divide", other)
-
-    __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
-
-    def __setitem__(self, key, value):
-        if isinstance(value, Tensor) and value.requires_grad and grad_mode.is_grad_enabled():
-            raise RuntimeError(
-                "__setitem__: the value requires grad, but assignment into a tensor is not "
-                "recorded in the graph. Build the result with cr.where, cr.cat or index ops "
-                "instead, or assign under `with cr.no_grad():`")
-        self._check_inplace("__setitem__")
-        self.array[ops.indexing.as_index(key, self.shape)] = _raw(value)
-        self._bump()
+    def _refresh_view(self):
+        """This view's history made again from its base's, whose memory was written since it
+        was made (through another view, or directly): see ops/inplace.py."""
+        base, steps, _ = self._view
+        fresh = ops.inplace.replay(steps, base)
+        self.grad_fn, self.output_nr = fresh.grad_fn, fresh.output_nr
+        self.requires_grad = fresh.requires_grad
+        self._view = (base, steps, self._counter[0])
 
     @property
     def data(self):
@@ -298,21 +278,6 @@ class Tensor(Convertible):
     def data(self, value):
         self.array = _raw(value)
         self._bump()
-
-    def copy_(self, src):
-        self._check_inplace("copy_")
-        self.array[...] = _raw(src)
-        self._bump()
-        return self
-
-    def zero_(self):
-        return self.fill_(0)
-
-    def fill_(self, value):
-        self._check_inplace("fill_")
-        self.array[...] = value
-        self._bump()
-        return self
 
     # ---- conversions ------------------------------------------------------------------------
     def to(self, *args, dtype=None, device=None, **kwargs):
@@ -364,8 +329,8 @@ class Tensor(Convertible):
         return t
 
     def __repr__(self):
-        body = np.array2string(self.numpy(), separator=", ", precision=4,
-                               prefix="tensor(", threshold=200, edgeitems=3)
+        body = np.array2string(self.numpy(), separator=", ", prefix="tensor(",
+                               **_array2string_options())
         extras = []
         if self.dtype != dtypes.get_default_dtype() and self.dtype != dtypes.int64 \
                 and self.dtype != dtypes.bool_:
@@ -386,6 +351,54 @@ def _is_device(spec):
 
 def _raw(value):
     return value.array if isinstance(value, Tensor) else value
+
+
+class Size(tuple):
+    """PyTorch's name for a shape. A tensor's `.shape` is a plain tuple, which compares equal
+    to a Size of the same sizes."""
+
+    def numel(self):
+        return math.prod(self)
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
+_PRINT_PROFILES = {"default": dict(precision=4, threshold=1000, edgeitems=3, linewidth=80),
+                   "short": dict(precision=2, threshold=1000, edgeitems=2, linewidth=80),
+                   "full": dict(precision=4, threshold=np.inf, edgeitems=3, linewidth=80)}
+_printing = dict(_PRINT_PROFILES["default"], sci_mode=None)  # what set_printoptions set
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
+                     profile=None, sci_mode=None):
+    """How tensors print: digits after the point, how many elements before the middle is elided
+    (edgeitems at each end are kept), line width, and scientific notation (True, False, or None
+    to decide by the values). `profile` ("default", "short" or "full") is applied first."""
+    if profile is not None:
+        if profile not in _PRINT_PROFILES:
+            raise ValueError(f"set_printoptions: unknown profile {profile!r}: expected one of "
+                             f"{', '.join(_PRINT_PROFILES)}")
+        _printing.update(_PRINT_PROFILES[profile])
+    given = dict(precision=precision, threshold=threshold, edgeitems=edgeitems,
+                 linewidth=linewidth)
+    _printing.update({k: v for k, v in given.items() if v is not None})
+    _printing["sci_mode"] = sci_mode
+
+
+def _array2string_options():
+    digits, sci_mode = _printing["precision"], _printing["sci_mode"]
+    options = dict(precision=digits, threshold=_printing["threshold"],
+                   edgeitems=_printing["edgeitems"], max_line_width=_printing["linewidth"],
+                   suppress_small=sci_mode is False)
+    if sci_mode:
+        options["formatter"] = {"float_kind": lambda v: f"{v:.{digits}e}"}
+    return options
 
 
 class _HookHandle:

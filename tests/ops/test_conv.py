@@ -5,15 +5,7 @@ import pytest
 import torch
 
 import chainrule as cr
-from opcheck import check_op
-
-
-def functional(name, **kwargs):
-    """The op `name` of nn.functional with fixed keyword arguments, for both frameworks."""
-    def fn(m, *tensors):
-        return getattr(m.nn.functional, name)(*tensors, **kwargs)
-    fn.__name__ = f"{name}({', '.join(f'{k}={v}' for k, v in kwargs.items())})"
-    return fn
+from opcheck import check_op, functional
 
 
 CONV2D = [  # (input, weight, bias) shapes, keyword arguments

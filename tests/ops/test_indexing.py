@@ -257,6 +257,8 @@ def test_random_keys_assignment(case, seed):
      TypeError, r"scatter_add: src has dtype float64 but input has float32"),
     (lambda x: x.scatter_add(0, cr.zeros(1, 2, 1, dtype=cr.int64), cr.zeros(1, 1, 1)),
      ValueError, r"scatter_add: src of shape \(1, 1, 1\) must be at least as large as index"),
+    (lambda x: x.scatter_add(0, cr.zeros(1, 1, 1, dtype=cr.int64), 1.0), TypeError,
+     r"scatter_add: src must be a Tensor, got float"),
     (lambda x: x.index_select(1, cr.tensor([[0]])), ValueError, r"index_select: index must be 1-D"),
     (lambda x: x.index_select(1, cr.tensor([3])), IndexError,
      r"index_select: index 3 is out of range for dim 1 of size 3"),

@@ -257,7 +257,7 @@ def test_norm_default_method_and_zero_count():
     check_op(lambda m, x: x.norm(dim=0), [(0, 3)], name="norm")
     x = np.array([[1.0, 0.0, -2.0], [0.0, 0.0, 3.0]])
     check_op(lambda m, x: m.norm(x, 0, 1), None, inputs=[x], grad=False, name="norm0")
-    assert not cr.tensor(x, requires_grad=True).norm(0).requires_grad  # a count
+    assert cr.tensor(x, requires_grad=True).norm(0).requires_grad  # a count, as in PyTorch
 
 
 @pytest.mark.parametrize("p", [2, 3, 1, math.inf])
@@ -315,8 +315,8 @@ def test_dims_are_checked():
         cr.tensor([1, 2]).norm()
     with pytest.raises(ValueError, match="var: give either correction= or unbiased="):
         cr.zeros(3).var(unbiased=True, correction=0)
-    with pytest.raises(ValueError, match="norm: p must be a number or 'fro'"):
-        x.norm("nuc")
+    with pytest.raises(ValueError, match="norm: p must be a number, 'fro' or 'nuc'"):
+        x.norm("max")
 
 
 def test_empty_dim_tuple_means_all_as_in_torch():
@@ -371,3 +371,17 @@ def test_reductions_match_torch(case, op):
         warnings.simplefilter("ignore")
         check_op(lambda m, x: (OURS if m is cr else TORCH)[op](x, dim, keepdim), [shape],
                  finite_differences=False, name=op)
+
+
+def test_norm_nuclear_and_count_forms_match_pytorch():
+    a = np.random.default_rng(3).normal(size=(3, 4))
+    x, t = cr.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    cr.norm(x, p="nuc").backward()
+    torch.norm(t, p="nuc").backward()
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-10)
+    x.grad = None
+    t.grad = None
+    cr.linalg.vector_norm(x, ord=0).backward()
+    torch.linalg.vector_norm(t, ord=0).backward()
+    assert cr.linalg.vector_norm(x, ord=0).item() == 12
+    assert t.grad is None and not x.grad.numpy().any()  # no gradient, or a zero one

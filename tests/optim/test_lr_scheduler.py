@@ -7,17 +7,10 @@ import torch
 
 import chainrule as cr
 import chainrule.optim as optim
+from optim import schedule_runs  # tests/optim/schedule_runs.py (conftest puts tests/ on the path)
+from optim.schedule_runs import assert_same_trace, make_optimizer
 
 STEPS = 30
-
-
-def make_optimizer(m, name="SGD"):
-    """Two parameter groups with different lrs, so per-group handling is exercised."""
-    a, b = m.zeros(2, requires_grad=True), m.zeros(3, requires_grad=True)
-    groups = [{"params": [a]}, {"params": [b], "lr": 0.03}]
-    if name == "SGD":
-        return m.optim.SGD(groups, lr=0.1, momentum=0.9)
-    return m.optim.Adam(groups, lr=0.1)
 
 
 SCHEDULES = {
@@ -45,29 +38,14 @@ SCHEDULES = {
 }
 
 
-def momenta(optimizer):
-    return [g["betas"][0] if "betas" in g else g["momentum"] for g in optimizer.param_groups]
-
-
 def trace(m, schedule, optimizer_name="SGD", steps=STEPS):
-    """(lrs, momenta) after making the scheduler and after each step."""
-    opt = make_optimizer(m, optimizer_name)
-    sched = SCHEDULES[schedule](m, opt)
-    out = [(sched.get_last_lr(), momenta(opt))]
-    for _ in range(steps):
-        opt.step()
-        sched.step()
-        out.append((sched.get_last_lr(), momenta(opt)))
-        assert [g["lr"] for g in opt.param_groups] == sched.get_last_lr()
-    return out
+    return schedule_runs.trace(m, SCHEDULES[schedule], steps, optimizer_name)
 
 
 @pytest.mark.parametrize("schedule", SCHEDULES)
 def test_learning_rates_equal_pytorch(schedule):
     ours, theirs = trace(cr, schedule), trace(torch, schedule)
-    for t, ((lr, mom), (lr_ref, mom_ref)) in enumerate(zip(ours, theirs)):
-        assert lr == pytest.approx(lr_ref, rel=1e-12, abs=1e-15), f"lr at step {t}"
-        assert mom == pytest.approx(mom_ref, rel=1e-12), f"momentum at step {t}"
+    assert_same_trace(ours, theirs)
     assert len({tuple(lr) for lr, _ in ours}) > 3  # the schedule did change the lr
 
 
@@ -119,23 +97,8 @@ def test_reduce_on_plateau_equals_pytorch(options):
 @pytest.mark.parametrize("schedule", ["StepLR", "CosineAnnealingLR", "OneCycleLR",
                                       "SequentialLR-three", "LambdaLR"])
 def test_state_dict_resumes_the_schedule(schedule):
-    straight = [lr for lr, _ in trace(cr, schedule, steps=20)]
-    opt = make_optimizer(cr)
-    sched = SCHEDULES[schedule](cr, opt)
-    for _ in range(10):
-        sched.step()
-    saved_opt, saved = copy.deepcopy(opt.state_dict()), copy.deepcopy(sched.state_dict())
+    saved = schedule_runs.assert_resumes_exactly(SCHEDULES[schedule], half=10)
     assert "optimizer" not in saved and "lr_lambdas" not in saved
-
-    opt2 = make_optimizer(cr)
-    sched2 = SCHEDULES[schedule](cr, opt2)
-    opt2.load_state_dict(saved_opt)
-    sched2.load_state_dict(saved)
-    resumed = [sched2.get_last_lr()]
-    for _ in range(10):
-        sched2.step()
-        resumed.append(sched2.get_last_lr())
-    assert resumed == straight[10:]
 
 
 def test_reduce_on_plateau_state_dict_round_trip():

@@ -8,6 +8,8 @@ import torch
 
 import chainrule as cr
 import chainrule.optim as optim
+from optim.optimizer_runs import (  # tests/optim/, not chainrule.optim
+    Run as BaseRun, assert_resumes_exactly, assert_same_trajectory, assert_updates_in_place)
 
 CASES = [
     ("SGD", dict(lr=0.1)),
@@ -34,41 +36,19 @@ X, Y = RNG.standard_normal((16, 4)), RNG.standard_normal((16, 3))
 W0, B0 = RNG.standard_normal((3, 4)), RNG.standard_normal(3)
 
 
-def loss_of(m, w, b):
-    """Mean squared error of a linear map, in either framework (m is chainrule or torch)."""
-    x, y = m.tensor(X), m.tensor(Y)
-    return ((x @ w.T + b - y) ** 2).sum() / len(X)
+class Run(BaseRun):
+    start = (W0, B0)
 
-
-class Run:
-    """One framework's parameters and optimizer, stepped on the least-squares loss."""
-
-    def __init__(self, m, name, options, groups=None, weights=(W0, B0)):
-        self.m = m
-        self.w, self.b = (m.tensor(a.copy(), requires_grad=True) for a in weights)
-        params = [self.w, self.b] if groups is None else \
-            [{"params": [p], **g} for p, g in zip((self.w, self.b), groups)]
-        self.opt = getattr(m.optim, name)(params, **options)
-
-    def step(self):
-        def closure():
-            self.opt.zero_grad()
-            loss = loss_of(self.m, self.w, self.b)
-            loss.backward()
-            return loss
-        return float(self.opt.step(closure).detach())
-
-    def weights(self):
-        return [np.array(p.detach().numpy()) for p in (self.w, self.b)]
+    def loss(self):
+        """Mean squared error of a linear map, in either framework."""
+        x, y = self.m.tensor(X), self.m.tensor(Y)
+        return ((x @ self.w.T + self.b - y) ** 2).sum() / len(X)
 
 
 @pytest.mark.parametrize("name,options", CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])
 def test_trajectory_equals_pytorch(name, options):
     ours, theirs = Run(cr, name, options), Run(torch, name, options)
-    for step in range(20):
-        assert ours.step() == pytest.approx(theirs.step(), rel=1e-10), f"loss at step {step}"
-        for a, b in zip(ours.weights(), theirs.weights()):
-            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12, err_msg=f"step {step}")
+    assert_same_trajectory(ours, theirs, steps=20, rtol=1e-10, atol=1e-12)
     assert not np.allclose(ours.weights()[0], W0)  # it did move
 
 
@@ -82,30 +62,14 @@ GROUP_CASES = [
 @pytest.mark.parametrize("name,options,groups", GROUP_CASES, ids=[c[0] for c in GROUP_CASES])
 def test_parameter_groups_equal_pytorch(name, options, groups):
     ours, theirs = Run(cr, name, options, groups), Run(torch, name, options, groups)
-    for _ in range(20):
-        ours.step(), theirs.step()
-    for a, b in zip(ours.weights(), theirs.weights()):
-        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    assert_same_trajectory(ours, theirs, steps=20, rtol=1e-10, atol=1e-12)
     assert [g["lr"] for g in ours.opt.param_groups] == [g["lr"] for g in theirs.opt.param_groups]
 
 
 @pytest.mark.parametrize("name,options", [CASES[3], CASES[6], CASES[9], CASES[12], CASES[14],
                                           CASES[16]], ids=lambda c: str(c))
 def test_state_dict_resumes_exactly(name, options):
-    """10 steps, save, load into a fresh optimizer over fresh weights, 10 more == 20 straight."""
-    straight = Run(cr, name, options)
-    for _ in range(20):
-        straight.step()
-    first = Run(cr, name, options)
-    for _ in range(10):
-        first.step()
-    saved = copy.deepcopy(first.opt.state_dict())
-    resumed = Run(cr, name, options, weights=first.weights())
-    resumed.opt.load_state_dict(saved)
-    for _ in range(10):
-        resumed.step()
-    for a, b in zip(resumed.weights(), straight.weights()):
-        np.testing.assert_array_equal(a, b)
+    resumed = assert_resumes_exactly(Run, name, options, half=10)
     assert resumed.opt.state[resumed.w]["step"] == 20
 
 
@@ -146,17 +110,8 @@ def test_state_takes_the_parameters_dtype_on_load():
 
 @pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta"])
 def test_update_is_in_place_on_the_raw_array(name):
-    """No graph, no new array, the dtype kept (float32 here), the version bumped."""
-    p = cr.randn(5, 3, requires_grad=True)
-    array, version, before = p.array, p._version, p.numpy().copy()
-    p.grad = cr.randn(5, 3)
-    opt = getattr(optim, name)([p], lr=0.1, **({"momentum": 0.9} if name == "SGD" else {}))
-    grad_before = p.grad.numpy().copy()
-    opt.step()
-    assert p.array is array and p.dtype == cr.float32 and p.grad_fn is None
-    assert p._version == version + 1
-    np.testing.assert_array_equal(p.grad.numpy(), grad_before)  # gradients are left alone
-    assert not np.array_equal(p.numpy(), before)
+    options = {"momentum": 0.9} if name == "SGD" else {}
+    assert_updates_in_place(lambda params: getattr(optim, name)(params, lr=0.1, **options))
 
 
 def test_parameters_without_gradient_are_skipped():

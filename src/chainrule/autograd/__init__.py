@@ -9,7 +9,7 @@ from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, se
 
 __all__ = ["Function", "Op", "once_differentiable", "grad", "gradcheck", "gradgradcheck",
            "GradcheckError", "detect_anomaly", "is_anomaly_enabled", "no_grad", "enable_grad",
-           "set_grad_enabled", "inference_mode", "is_grad_enabled", "engine"]
+           "set_grad_enabled", "inference_mode", "is_grad_enabled", "engine", "functional"]
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
@@ -47,3 +47,7 @@ def _seed(i, out, g):
         raise RuntimeError(f"grad: grad_outputs[{i}] has shape {g.shape} but output {i} has "
                            f"shape {out.shape}; they must match")
     return g
+
+
+from . import functional  # noqa: E402  (built on grad, above)
+from . import graph  # noqa: E402,F401  (saved_tensors_hooks)

@@ -29,7 +29,7 @@ from collections import namedtuple
 import numpy as np
 
 from ..tensor import Tensor
-from . import anomaly
+from . import anomaly, graph
 from .grad_mode import _state, no_grad
 
 record_hooks = []  # each is called with the outputs of every recorded op (explain uses it)
@@ -61,7 +61,7 @@ class Function:
     Built-in ops subclass `Op` instead, whose forward works on raw arrays."""
 
     on_arrays = False               # Op: forward takes and returns raw arrays
-    is_view = False                 # the output shares memory (and its version counter) with input 0
+    is_view = False                 # the output shares memory (and version counter) with input 0
     differentiable_backward = True  # False for once_differentiable fast paths
 
     # node state, set when the call is recorded (class defaults keep unrecorded calls cheap)
@@ -75,6 +75,7 @@ class Function:
     _output_hooks = None      # output index -> (weak reference to the Tensor, its hooks)
     _counters = None          # output index -> its version counter, once one is made
     trace = None              # the user's line that made the node (anomaly mode)
+    _unpack = None            # saved_tensors_hooks' unpack hook, if one packed the saved values
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -115,6 +116,8 @@ class Function:
                 "same graph twice, pass retain_graph=True to the first backward() or grad() call.")
         values = []
         for value, counter, version, place in self._saved or ():
+            if self._unpack is not None and type(value) is _Packed:
+                value = _array_of(self._unpack(value.packed))
             if counter is None and place is not None:  # a computed tensor that had none
                 node = self if place < 0 else self._targets[place]  # (where one made since is)
                 if node._counters is not None:
@@ -127,6 +130,14 @@ class Function:
                     "(x = x.clone()), or make the change after backward().")
             values.append(value)
         return tuple(values)
+
+    def _pack(self, pack, unpack):
+        """Hands each saved array to a saved_tensors_hooks pack hook, keeping what it returns
+        (see autograd.graph)."""
+        self._unpack = unpack
+        self._saved = tuple((_Packed(pack(_wrap(value))), counter, version, place)
+                            if hasattr(value, "shape") else (value, counter, version, place)
+                            for value, counter, version, place in self._saved)
 
     def saved_like(self, g):
         """What forward saved, of the same kind as the gradient g: `saved_arrays` when g is an
@@ -193,6 +204,28 @@ class Function:
             counter = self._counters[index] = [0]
         return counter
 
+    def keep_copies_of(self, array):
+        """Before an in-place op overwrites `array` with this node's output, the node keeps its
+        own copy of what it saved of the old values (its backward needs them: PyTorch clones
+        them too; a counter of their own, that nothing moves)."""
+        if self._saved:
+            self._saved = tuple((value.copy(), [0], 0, place) if value is array else
+                                (value, counter, version, place)
+                                for value, counter, version, place in self._saved)
+
+    def relocate_output(self, index, tensor):
+        """Output `index` of this node now lives in `tensor`'s memory (an in-place op wrote it
+        there): what the node saved of it is that memory, and its version counter the
+        tensor's, so that a later change of the tensor is noticed."""
+        counter = tensor._version_counter()
+        if self._counters is None:
+            self._counters = {}
+        self._counters[index] = counter
+        if self._saved:
+            self._saved = tuple((tensor.array, counter, counter[0], place) if place == -1 - index
+                                else (value, old_counter, version, place)
+                                for value, old_counter, version, place in self._saved)
+
     # ---- the node, as others read it ---------------------------------------------------------
     def hook_output(self, index, tensor, hooks):
         """Shows the gradient of output `index` to `hooks` (a list the tensor keeps adding to)
@@ -227,10 +260,15 @@ class Function:
             if isinstance(a, Tensor):
                 arrays.append(a.array)
                 tensors = True
+                if a._view is not None and a._view[2] != a._counter[0] and _state.enabled:
+                    a._refresh_view()  # its base was written since (see ops/inplace.py)
                 if a.requires_grad:
                     record = True
             else:
                 arrays.append(a)
+        record = record and _state.enabled
+        if record:  # (before forward, which may read needs_input_grad, as in PyTorch)
+            ctx._connect(args)
         if cls.on_arrays:
             if not tensors:  # an Op given arrays only (as in a plain backward): arrays back
                 out = cls.forward(ctx, *args, **kwargs)
@@ -244,20 +282,20 @@ class Function:
         several = type(out) is tuple
         if anomaly._enabled:
             anomaly.check_forward(cls.__name__, args, out if several else (out,))
-        if record and _state.enabled:
-            return ctx._record(args, arrays, out)
+        if record:
+            return ctx._record(args, arrays, out, kwargs)
         if several:
-            return tuple(ctx._unrecorded(_as_array(o), args) for o in out)
+            return tuple(ctx._unrecorded(_as_array(o), args, kwargs, i) for i, o in enumerate(out))
         if type(out) is not _ndarray:  # (_as_array inline, for NumPy's 0-d results: scalars)
             out = _asarray(out) if isinstance(out, _generic) else _as_array(out)
-        return ctx._unrecorded(out, args) if cls.is_view else _wrap(out)
+        return ctx._unrecorded(out, args, kwargs) if cls.is_view else _wrap(out)
 
-    def _unrecorded(self, array, args):
+    def _unrecorded(self, array, args, kwargs, index=None):
         """An output of a call that is not recorded: a Tensor outside the graph (a view still
         shares its input's memory, and so its version counter)."""
         t = _wrap(array)
         if self.is_view:
-            t._counter = args[0]._version_counter()
+            _make_view(type(self), t, args, kwargs, index)
         return t
 
     def _connect(self, inputs):
@@ -276,13 +314,13 @@ class Function:
         self.needs_input_grad = tuple(needs)
         self._targets, self._indices = tuple(targets), tuple(indices)
 
-    def _record(self, args, arrays, out):
+    def _record(self, args, arrays, out, kwargs):
         """Makes this call a node of the graph: its edges, its outputs (which point back to
-        it), and its saved entries. Returns the output Tensor(s)."""
-        self._connect(args)
+        it), and its saved entries (its edges were made before forward ran). Returns the output
+        Tensor(s)."""
         if type(out) is tuple or self._non_differentiable:
             outs = out if type(out) is tuple else (out,)
-            wrapped = self._outputs(outs, args)
+            wrapped = self._outputs(outs, args, kwargs)
         else:  # one output, the common case: the same as _outputs, without the loops
             outs = (out,)
             array = out  # (_as_array inline, for NumPy's 0-d results: scalars)
@@ -291,7 +329,7 @@ class Function:
             wrapped = (_wrap(array, self, 0),)
             self.output_meta = ((array.shape, array.dtype, type(array)),)
             if self.is_view:
-                wrapped[0]._counter = args[0]._version_counter()
+                _make_view(type(self), wrapped[0], args, kwargs, None)
         if self._to_save:
             saved = []
             for value in self._to_save:  # (the two most common kinds here, inline; see _entry)
@@ -309,13 +347,15 @@ class Function:
                     saved.append(self._entry(value, outs, wrapped))
             self._saved = tuple(saved)
             self._to_save = ()
+            if graph.active:
+                self._pack(*graph.active[-1])
         if anomaly._enabled:
             self.trace = anomaly.user_frame()
         for hook in record_hooks:
             hook(wrapped)
         return wrapped if type(out) is tuple else wrapped[0]
 
-    def _outputs(self, outs, args):
+    def _outputs(self, outs, args, kwargs):
         """The output Tensors of a recorded call; integer outputs (indices) and those marked
         non-differentiable need no gradient."""
         wrapped, meta = [], []
@@ -326,7 +366,7 @@ class Function:
             else:
                 t = _wrap(array)
             if self.is_view:
-                t._counter = args[0]._version_counter()
+                _make_view(type(self), t, args, kwargs, i)
             wrapped.append(t)
             meta.append((array.shape, array.dtype, type(array)))
         self.output_meta = tuple(meta)
@@ -383,6 +423,17 @@ def forbid_double_backward(op, grads_in, grads_out):
                  for g in grads_out)
 
 
+def _make_view(op, t, args, kwargs, index):
+    """Marks output t (output `index`, or the only one) of the view op `op` on args[0]: it
+    shares the input's memory and version counter, and knows its base and the ops that make
+    it from the base, so that writing through it can reach the base (see ops/inplace.py)."""
+    source = args[0]
+    counter = t._counter = source._version_counter()
+    step = (op, args[1:], kwargs, index)
+    base, steps = (source, ()) if source._view is None else source._view[:2]
+    t._view = (base, steps + (step,), counter[0])
+
+
 def input_shape(target, index):
     """(shape, dtype) of the input an edge carries a gradient to: output `index` of the target
     node, or the leaf tensor itself (index None)."""
@@ -396,6 +447,18 @@ def _is_in(value, group):
         if value is member:
             return True
     return False
+
+
+class _Packed:
+    """What a saved_tensors_hooks pack hook returned, in the place of a saved array."""
+    __slots__ = ("packed",)
+
+    def __init__(self, packed):
+        self.packed = packed
+
+
+def _array_of(value):
+    return value.array if isinstance(value, Tensor) else value
 
 
 def _as_arrays(out):

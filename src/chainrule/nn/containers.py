@@ -1,7 +1,32 @@
-"""Containers: modules that hold other modules (Sequential, ModuleList, ModuleDict) and Identity."""
+"""Containers: modules that hold other modules (Sequential, ModuleList, ModuleDict) or
+parameters (ParameterList, ParameterDict), and Identity."""
 import operator
+from collections import OrderedDict
+from collections.abc import Mapping
 
+from ..tensor import Tensor
 from .module import Module
+from .parameter import Parameter
+
+
+def _position(container, idx):
+    """idx (negative counts from the end) as an index into the container, or a clear error."""
+    idx = operator.index(idx)
+    n = len(container)
+    if not -n <= idx < n:
+        raise IndexError(f"{type(container).__name__}: index {idx} is out of range for "
+                         f"length {n}")
+    return idx % n
+
+
+def _as_parameter(container, value):
+    """A Tensor that is not yet a Parameter becomes one (sharing its memory), as in PyTorch."""
+    if isinstance(value, Parameter):
+        return value
+    if isinstance(value, Tensor):
+        return Parameter(value)
+    raise TypeError(f"{type(container).__name__}: expected a Parameter or a Tensor, got "
+                    f"{type(value).__name__}")
 
 
 class _Indexed(Module):
@@ -12,12 +37,7 @@ class _Indexed(Module):
         self.extend(modules)
 
     def _index(self, idx):
-        idx = operator.index(idx)
-        n = len(self)
-        if not -n <= idx < n:
-            raise IndexError(f"{type(self).__name__}: index {idx} is out of range for "
-                             f"length {n}")
-        return idx % n
+        return _position(self, idx)
 
     def _renumber(self, modules):
         self._modules.clear()
@@ -147,6 +167,154 @@ class ModuleDict(Module):
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ModuleDict has no forward(): pick its modules by key in "
                                   "your own module's forward")
+
+
+class ParameterList(Module):
+    """A list of parameters that the parent module registers (under the keys "0", "1", ...):
+    `self.scales = ParameterList(Parameter(cr.ones(n)) for n in sizes)`. Tensors become
+    Parameters."""
+
+    def __init__(self, values=None):
+        super().__init__()
+        if values is not None:
+            self.extend(values)
+
+    def __getitem__(self, idx):
+        if isinstance(idx, slice):
+            return ParameterList(list(self)[idx])
+        return self._parameters[str(_position(self, idx))]
+
+    def __setitem__(self, idx, param):
+        self.register_parameter(str(_position(self, idx)), _as_parameter(self, param))
+
+    def __len__(self):
+        return len(self._parameters)
+
+    def __iter__(self):
+        return iter(self._parameters.values())
+
+    def append(self, value):
+        self.register_parameter(str(len(self)), _as_parameter(self, value))
+        return self
+
+    def extend(self, values):
+        for value in values:
+            self.append(value)
+        return self
+
+    def __iadd__(self, values):
+        return self.extend(values)
+
+    def extra_repr(self):
+        return "\n".join(f"({i}): Parameter containing: [{p.dtype} of size {tuple(p.shape)}]"
+                         for i, p in enumerate(self))
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError("ParameterList has no forward(): use its parameters in your "
+                                  "own module's forward")
+
+
+class ParameterDict(Module):
+    """A dict of parameters that the parent module registers under their keys (which become
+    the state_dict names): `ParameterDict({"scale": Parameter(cr.ones(3))})`. Tensors become
+    Parameters; the order is the order of insertion."""
+
+    def __init__(self, parameters=None):
+        super().__init__()
+        if parameters is not None:
+            self.update(parameters)
+
+    def __getitem__(self, key):
+        return self._parameters[key]
+
+    def __setitem__(self, key, value):
+        if not isinstance(key, str):
+            raise TypeError(f"ParameterDict: keys must be strings, got {type(key).__name__}")
+        self.register_parameter(key, _as_parameter(self, value))  # in place: order is kept
+
+    def __delitem__(self, key):
+        del self._parameters[key]
+
+    def __len__(self):
+        return len(self._parameters)
+
+    def __iter__(self):
+        return iter(self._parameters)
+
+    def __reversed__(self):
+        return reversed(list(self._parameters))
+
+    def __contains__(self, key):
+        return key in self._parameters
+
+    def keys(self):
+        return self._parameters.keys()
+
+    def values(self):
+        return self._parameters.values()
+
+    def items(self):
+        return self._parameters.items()
+
+    def get(self, key, default=None):
+        return self._parameters.get(key, default)
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def pop(self, key):
+        return self._parameters.pop(key)
+
+    def popitem(self):
+        return self._parameters.popitem()
+
+    def clear(self):
+        self._parameters.clear()
+
+    def update(self, parameters):
+        """From (key, parameter) pairs, an OrderedDict or a ParameterDict in their order, or
+        from a plain dict in sorted key order (as PyTorch, from before dicts kept order)."""
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
+            pairs = parameters.items()
+        elif isinstance(parameters, Mapping):
+            pairs = sorted(parameters.items())
+        else:
+            pairs = parameters
+        for key, value in pairs:
+            self[key] = value
+
+    def copy(self):
+        """A new ParameterDict holding the same Parameters."""
+        return ParameterDict(self.items())
+
+    @classmethod
+    def fromkeys(cls, keys, default=None):
+        """Every key holding `default` (one shared Parameter)."""
+        return cls((key, default) for key in keys)
+
+    def __or__(self, other):
+        merged = self.copy()
+        merged.update(other)
+        return merged
+
+    def __ror__(self, other):
+        merged = ParameterDict(other)
+        merged.update(self)
+        return merged
+
+    def __ior__(self, other):
+        self.update(other)
+        return self
+
+    def extra_repr(self):
+        return "\n".join(f"({key}): Parameter containing: [{p.dtype} of size "
+                         f"{tuple(p.shape)}]" for key, p in self.items())
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError("ParameterDict has no forward(): use its parameters in your "
+                                  "own module's forward")
 
 
 class Identity(Module):

@@ -4,23 +4,34 @@ Everything is built from chainrule's differentiable ops, so every function has g
 every order; the fast paths live in ops/ (convolution and pooling in ops/conv.py, softmax in
 ops/softmax.py). Two small ops are defined here: the embedding lookup (whose padding row gets no
 gradient) and binary cross-entropy (whose gradient PyTorch bounds near 0 and 1)."""
-import math
-
 import numpy as np
 
 from ..autograd.function import Op
 from ..autograd.grad_mode import no_grad
 from ..backend import array_module, dtypes
-from ..ops.activation import elu, gelu, leaky_relu, relu, sigmoid, silu, softplus, tanh
-from ..ops.conv import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d,
-                        conv1d, conv2d, conv_transpose1d, conv_transpose2d, fold, max_pool1d,
-                        max_pool2d, resample, unfold)
+from ..ops.activation import (celu, elu, gelu, glu, hardsigmoid, hardswish, hardtanh, leaky_relu,
+                              logsigmoid, mish, prelu, relu, relu6, selu, sigmoid, silu, softmin,
+                              softplus, softsign, tanh, threshold)
+from ..ops.conv import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d,
+                        avg_pool1d, avg_pool2d, avg_pool3d, conv1d, conv2d, conv3d,
+                        conv_transpose1d, conv_transpose2d, conv_transpose3d, fold, max_pool1d,
+                        max_pool2d, max_pool3d, unfold)
+from ..ops.embedding_bag import embedding_bag
+from ..ops.local_norms import instance_norm, local_response_norm
+from ..ops.pooling import (adaptive_max_pool1d, adaptive_max_pool2d, adaptive_max_pool3d,
+                           lp_pool1d, lp_pool2d, lp_pool3d, max_unpool1d, max_unpool2d,
+                           max_unpool3d)
+from ..ops.sampling import affine_grid, grid_sample, interpolate, upsample
 from ..ops.creation import rand
 from ..ops.elementwise import Clamp, Log, _constant, exp, log, rsqrt, scale_by, where
 from ..ops.indexing import IndexAdd, gather
+from ..ops.inplace import written_into
 from ..ops.linalg import matmul
 from ..ops.reduce import mean, sum as sum_
-from ..ops.shape import pad, permute, reshape, squeeze, transpose, unsqueeze
+from ..ops.distance import cosine_similarity, normalize, pairwise_distance
+from ..ops.padding import pad
+from ..ops.shape import permute, reshape, squeeze, transpose, unsqueeze
+from ..ops.shuffle import channel_shuffle, pixel_shuffle, pixel_unshuffle
 from ..ops.softmax import log_softmax, logsumexp, softmax
 from ..tensor import Tensor
 
@@ -29,13 +40,23 @@ __all__ = [
     "linear", "bilinear", "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "unfold",
     "fold", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
     "adaptive_avg_pool2d", "interpolate", "upsample", "pad", "dropout", "dropout1d", "dropout2d",
+    "dropout3d", "alpha_dropout", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle",
+    "normalize", "cosine_similarity", "pairwise_distance",
     "batch_norm", "layer_norm", "group_norm", "embedding", "one_hot",
+    "conv3d", "conv_transpose3d", "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d",
+    "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d", "max_unpool1d",
+    "max_unpool2d", "max_unpool3d", "lp_pool1d", "lp_pool2d", "lp_pool3d", "instance_norm",
+    "local_response_norm", "grid_sample", "affine_grid", "embedding_bag",
     # activations
     "relu", "leaky_relu", "elu", "gelu", "silu", "tanh", "sigmoid", "softplus", "softmax",
-    "log_softmax", "logsumexp",
+    "log_softmax", "logsumexp", "relu6", "hardtanh", "hardswish", "hardsigmoid", "mish", "softsign",
+    "softmin", "threshold", "celu", "selu", "glu", "logsigmoid", "prelu",
     # losses
     "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "cross_entropy", "nll_loss",
-    "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"]
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
+    "poisson_nll_loss", "gaussian_nll_loss", "ctc_loss", "margin_ranking_loss",
+    "hinge_embedding_loss", "cosine_embedding_loss", "triplet_margin_loss", "multi_margin_loss",
+    "multilabel_margin_loss", "multilabel_soft_margin_loss", "soft_margin_loss"]
 
 
 # ---- linear maps ------------------------------------------------------------------------------
@@ -78,100 +99,52 @@ def bilinear(input1, input2, weight, bias=None):
     return reshape(y, lead + (out,))
 
 
-# ---- resampling -------------------------------------------------------------------------------
-def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
-    """Resizes the spatial dims of (N, C, *spatial): mode 'nearest' or 'nearest-exact' copies the
-    nearest input element, 'linear' / 'bilinear' interpolate between the two nearest (with
-    PyTorch's align_corners meaning). Give the output `size` or a `scale_factor`."""
-    n = input.ndim - 2
-    if n < 1:
-        raise ValueError(f"interpolate: expected an input (N, C, *spatial), got {input.shape}")
-    linear_mode = {"linear": 1, "bilinear": 2}.get(mode)
-    if mode not in ("nearest", "nearest-exact") and linear_mode is None:
-        raise ValueError(f"interpolate: mode must be 'nearest', 'nearest-exact', 'linear' or "
-                         f"'bilinear', got {mode!r}")
-    if linear_mode is not None and linear_mode != n:
-        raise ValueError(f"interpolate: mode {mode!r} expects {linear_mode + 2}-D input, got "
-                         f"{input.ndim}-D of shape {input.shape}")
-    if align_corners is not None and linear_mode is None:
-        raise ValueError("interpolate: align_corners only applies to the linear modes")
-    if (size is None) == (scale_factor is None):
-        raise ValueError("interpolate: give exactly one of size and scale_factor")
-    in_sizes = input.shape[2:]
-    # the input step per output step, in float32 for the nearest modes as PyTorch computes it
-    real = np.float64 if linear_mode else np.float32
-    if size is not None:
-        out_sizes = _per_dim("interpolate", "size", size, n)
-        scales = [real(s) / real(o) for s, o in zip(in_sizes, out_sizes)]
-    else:
-        factors = _per_dim("interpolate", "scale_factor", scale_factor, n)
-        out_sizes = tuple(math.floor(s * f) for s, f in zip(in_sizes, factors))
-        scales = [real(1 / f) for f in factors]
-    if min(out_sizes) < 1:
-        raise ValueError(f"interpolate: the output size {out_sizes} must be positive")
-    if linear_mode is None:
-        rows = [_nearest_rows(s, o, scale, mode == "nearest-exact")
-                for s, o, scale in zip(in_sizes, out_sizes, scales)]
-    else:
-        rows = [_linear_rows(s, o, scale, bool(align_corners))
-                for s, o, scale in zip(in_sizes, out_sizes, scales)]
-    xp = array_module(input.array)
-    return resample(input, [xp.asarray(r) for r in rows])
-
-
-upsample = interpolate
-
-
-def _per_dim(name, what, value, n):
-    values = tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
-    if len(values) != n:
-        raise ValueError(f"{name}: {what} must be one number or {n}, got {value!r}")
-    return values
-
-
-def _nearest_rows(size, out, scale, exact):
-    """The (out, size) 0/1 matrix picking input floor(j * scale) (or floor((j + 0.5) * scale))
-    for output j, in float32 arithmetic as PyTorch's, so that the same element is picked."""
-    j = np.arange(out, dtype=np.float32) + np.float32(0.5 if exact else 0)
-    src = np.minimum(np.floor(j * scale).astype(np.int64), size - 1)
-    rows = np.zeros((out, size))
-    rows[np.arange(out), src] = 1
-    return rows
-
-
-def _linear_rows(size, out, scale, align_corners):
-    """The (out, size) matrix weighting the two inputs around each output's source position."""
-    j = np.arange(out, dtype=np.float64)
-    if align_corners:
-        src = j * ((size - 1) / (out - 1) if out > 1 else 0.0)
-    else:
-        src = np.maximum((j + 0.5) * scale - 0.5, 0.0)
-    lo = np.minimum(np.floor(src).astype(np.int64), size - 1)
-    hi = np.minimum(lo + 1, size - 1)
-    frac = src - lo
-    rows = np.zeros((out, size))
-    np.add.at(rows, (np.arange(out), lo), 1 - frac)
-    np.add.at(rows, (np.arange(out), hi), frac)
-    return rows
-
-
 # ---- dropout ----------------------------------------------------------------------------------
 def dropout(input, p=0.5, training=True, inplace=False):
     """Zeroes each element with probability p and scales the others by 1 / (1 - p), so that the
-    expected value is unchanged; the identity when not training. (Always computed out of place:
-    `inplace` is accepted for PyTorch's signature.)"""
-    return _dropout("dropout", input, p, training, input.shape)
+    expected value is unchanged; the identity when not training. With inplace=True (as each
+    of these) the result is written into the input."""
+    return _in_place(input, _dropout("dropout", input, p, training, input.shape), inplace)
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False):
     """Zeroes whole channels of (N, C, L) at once (each with probability p)."""
-    return _channel_dropout("dropout1d", input, p, training, 3)
+    return _in_place(input, _channel_dropout("dropout1d", input, p, training, 3), inplace)
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
     """Zeroes whole channels of (N, C, H, W) at once (each with probability p), which suits
     convolutional features whose neighbours are strongly correlated."""
-    return _channel_dropout("dropout2d", input, p, training, 4)
+    return _in_place(input, _channel_dropout("dropout2d", input, p, training, 4), inplace)
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    """Zeroes whole channels of (N, C, D, H, W) at once (each with probability p)."""
+    return _in_place(input, _channel_dropout("dropout3d", input, p, training, 5), inplace)
+
+
+# -alpha * scale of selu: the value selu gives very negative inputs
+_SELU_FLOOR = -1.7580993408473766
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Dropout for self-normalizing (selu) networks: dropped elements are set to selu's
+    negative saturation value instead of 0, and an affine map a x + b then restores the mean
+    and variance of zero-mean unit-variance inputs (Klambauer et al.)."""
+    if not 0 <= p <= 1:
+        raise ValueError(f"alpha_dropout: p is a probability between 0 and 1, got {p}")
+    if not training or p == 0:
+        return input
+    if p == 1:
+        return input * 0.0
+    keep = rand(*input.shape, device=input.device).array >= p
+    a = ((1 - p) * (1 + p * _SELU_FLOOR ** 2)) ** -0.5
+    b = a * _SELU_FLOOR * (1 - p - keep)  # a * floor where dropped, then the shift -a floor p
+    return scale_by(input, (a * keep).astype(input.dtype)) + b.astype(input.dtype)
+
+
+def _in_place(input, out, inplace):
+    return written_into(input, out, "dropout_") if inplace and out is not input else out
 
 
 def _channel_dropout(name, input, p, training, ndim):
@@ -333,8 +306,31 @@ def _check_reduction(name, reduction, allowed=_REDUCTIONS):
                          f"got {reduction!r}")
 
 
+def legacy_reduction(name, size_average, reduce, reduction, allowed=_REDUCTIONS):
+    """The reduction, after PyTorch's older flags: reduce=False keeps every loss ('none'),
+    else size_average=False sums them; either given (even as True) overrides `reduction`."""
+    if size_average is not None or reduce is not None:
+        reduction = "none" if reduce is False else "sum" if size_average is False else "mean"
+    _check_reduction(name, reduction, allowed)
+    return reduction
+
+
 def _reduce(loss, reduction):
     return loss if reduction == "none" else sum_(loss) if reduction == "sum" else mean(loss)
+
+
+def _reduce_weighted(name, loss, weight, reduction, mean_by_weight=True):
+    """An elementwise weight (of the loss's shape) times the loss; 'mean' is then
+    sum(w l) / sum(w), or the plain mean (huber_loss), as PyTorch's."""
+    if weight is None:
+        return _reduce(loss, reduction)
+    if weight.shape != loss.shape:
+        raise ValueError(f"{name}: expected a weight of the input's shape {loss.shape}, got "
+                         f"{weight.shape}")
+    loss = loss * weight
+    if reduction == "mean" and mean_by_weight:
+        return sum_(loss) / sum_(weight)
+    return _reduce(loss, reduction)
 
 
 def _pointwise(name, input, target, reduction, allowed=_REDUCTIONS):
@@ -348,29 +344,35 @@ def _pointwise(name, input, target, reduction, allowed=_REDUCTIONS):
                          "target.view(input.shape))")
 
 
-def mse_loss(input, target, reduction="mean"):
-    """(input - target)^2, averaged (or summed) over every element."""
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """(input - target)^2, averaged (or summed) over every element; with an elementwise
+    weight, the mean is the weighted mean."""
+    reduction = legacy_reduction("mse_loss", size_average, reduce, reduction)
     _pointwise("mse_loss", input, target, reduction)
     diff = input - target
-    return _reduce(diff * diff, reduction)
+    return _reduce_weighted("mse_loss", diff * diff, weight, reduction)
 
 
-def l1_loss(input, target, reduction="mean"):
-    """|input - target|."""
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """|input - target|; with an elementwise weight, the mean is the weighted mean."""
+    reduction = legacy_reduction("l1_loss", size_average, reduce, reduction)
     _pointwise("l1_loss", input, target, reduction)
-    return _reduce(abs(input - target), reduction)
+    return _reduce_weighted("l1_loss", abs(input - target), weight, reduction)
 
 
-def huber_loss(input, target, reduction="mean", delta=1.0):
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """0.5 d^2 where d = |input - target| < delta, else delta (d - 0.5 delta): quadratic near
-    zero, linear (robust to outliers) beyond."""
+    zero, linear (robust to outliers) beyond. An elementwise weight scales each term (and
+    'mean' stays the plain mean, as in PyTorch)."""
     _pointwise("huber_loss", input, target, reduction)
     d = abs(input - target)
-    return _reduce(where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta)), reduction)
+    loss = where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta))
+    return _reduce_weighted("huber_loss", loss, weight, reduction, mean_by_weight=False)
 
 
-def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """Huber loss divided by beta: 0.5 d^2 / beta where d < beta, else d - 0.5 beta."""
+    reduction = legacy_reduction("smooth_l1_loss", size_average, reduce, reduction)
     _pointwise("smooth_l1_loss", input, target, reduction)
     d = abs(input - target)
     if beta == 0:
@@ -421,11 +423,12 @@ def _classes(name, logp, target, weight, ignore_index):
     return scale_by(picked, -w), w, valid
 
 
-def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
     """-input[n, target[n]] for log-probabilities input (N, C, ...) and class indices target
     (N, ...); with class weights, the mean is the weighted mean sum(w[t] l) / sum(w[t]);
     targets equal to ignore_index count for nothing."""
-    _check_reduction("nll_loss", reduction)
+    reduction = legacy_reduction("nll_loss", size_average, reduce, reduction)
     input, target, single = _one_sample("nll_loss", input, target)
     loss, w, _ = _classes("nll_loss", input, target, weight, ignore_index)
     return _per_sample(_weighted_reduce(loss, w, reduction), reduction, single)
@@ -437,14 +440,14 @@ def _weighted_reduce(loss, w, reduction):
     return _reduce(loss, reduction)
 
 
-def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
-                  label_smoothing=0.0):
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
     """Cross-entropy of logits input (N, C, ...) against class indices (N, ...) or class
     probabilities (same shape as input): log_softmax over dim 1, then the negative
     log-likelihood. label_smoothing = e mixes the target with the uniform distribution:
     (1 - e) * target + e / C."""
     name = "cross_entropy"
-    _check_reduction(name, reduction)
+    reduction = legacy_reduction(name, size_average, reduce, reduction)
     if not 0 <= label_smoothing <= 1:
         raise ValueError(f"{name}: label_smoothing must be between 0 and 1, got "
                          f"{label_smoothing}")
@@ -500,9 +503,11 @@ def _log_at_least(x, floor):
     return Clamp.apply(Log.apply(x), floor, None)
 
 
-def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction="mean"):
     """-w (t log x + (1 - t) log(1 - x)) for probabilities x in [0, 1] and targets t."""
     name = "binary_cross_entropy"
+    reduction = legacy_reduction(name, size_average, reduce, reduction)
     _pointwise(name, input, target, reduction)
     if input.array.size and (input.array.min() < 0 or input.array.max() > 1):
         raise ValueError(f"{name}: the input must hold probabilities in [0, 1] (apply sigmoid "
@@ -511,12 +516,13 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     return _reduce(loss if weight is None else loss * weight, reduction)
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
-                                     pos_weight=None):
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
+                                     reduce=None, reduction="mean", pos_weight=None):
     """Binary cross-entropy of sigmoid(x), computed from the logit x without ever forming
     log(sigmoid(x)): (1 - t) x + (1 + (pos_weight - 1) t) softplus(-x), finite for any x.
     pos_weight (one per class, broadcast over the last dim) weighs the positive examples."""
     name = "binary_cross_entropy_with_logits"
+    reduction = legacy_reduction(name, size_average, reduce, reduction)
     _pointwise(name, input, target, reduction)
     target = target.to(input.dtype)
     positive = 1 if pos_weight is None else 1 + (pos_weight - 1) * target
@@ -524,12 +530,14 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     return _reduce(loss if weight is None else loss * weight, reduction)
 
 
-def kl_div(input, target, reduction="mean", log_target=False):
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """KL(target || q) summed pointwise, for input = log q: target (log target - input), taken
     as 0 where target = 0; with log_target, the target is given as log-probabilities.
     reduction='batchmean' divides the sum by the batch size (the true KL divergence per sample);
     'mean' divides by the number of elements, as PyTorch does."""
     name = "kl_div"
+    reduction = legacy_reduction(name, size_average, reduce, reduction,
+                                 _REDUCTIONS + ("batchmean",))
     _pointwise(name, input, target, reduction, _REDUCTIONS + ("batchmean",))
     if log_target:
         loss = exp(target) * (target - input)
@@ -540,3 +548,9 @@ def kl_div(input, target, reduction="mean", log_target=False):
         return sum_(loss) / (input.shape[0] if input.ndim else 1)
     return _reduce(loss, reduction)
 
+
+# the losses of nn/losses.py, built on the helpers above (so imported last)
+from .losses import (cosine_embedding_loss, ctc_loss, gaussian_nll_loss,  # noqa: E402
+                     hinge_embedding_loss, margin_ranking_loss, multi_margin_loss,
+                     multilabel_margin_loss, multilabel_soft_margin_loss, poisson_nll_loss,
+                     soft_margin_loss, triplet_margin_loss)

@@ -11,10 +11,11 @@ import numpy as np
 
 from ..autograd import no_grad
 from ..backend import generator, to_device
+from ..ops.erf import erf_array
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_", "eye_",
            "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
-           "orthogonal_"]
+           "orthogonal_", "trunc_normal_", "sparse_", "dirac_"]
 
 _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d", "sigmoid")
@@ -149,3 +150,63 @@ def orthogonal_(tensor, gain=1.0):
     if rows < cols:
         q = q.T
     return _fill(tensor, gain * q.reshape(tensor.shape))
+
+
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0):
+    """Draws from N(mean, std^2) conditioned on [a, b], by inverting the normal CDF Phi: uniform
+    draws u in [Phi(alpha), Phi(beta)] (alpha, beta: the bounds in standard units) become
+    mean + std * Phi^-1(u), then clamped to [a, b] against rounding."""
+    if not a < b:
+        raise ValueError(f"trunc_normal_: expected a < b, got a={a}, b={b}")
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn("trunc_normal_: mean is more than 2 std from [a, b]; the values may be "
+                      "inaccurate in the far tail")
+
+    def cdf(x):
+        return 0.5 * (1 + math.erf((x - mean) / (std * math.sqrt(2))))
+    u = generator().uniform(2 * cdf(a) - 1, 2 * cdf(b) - 1, tensor.shape)  # erf(z) = u
+    z = _erfinv(u)
+    return _fill(tensor, np.clip(mean + std * math.sqrt(2) * z, a, b))
+
+
+def _erfinv(u, steps=100):
+    """Solves erf(z) = u by Newton's method from z = 0: erf is concave on the side of 0 where
+    each root lies, so the iterates approach it monotonically, without overshoot."""
+    z = np.zeros_like(u)
+    for _ in range(steps):
+        step = (erf_array(z) - u) / (2 / math.sqrt(math.pi) * np.exp(-z * z))
+        z -= step
+        if not np.any(np.abs(step) > 1e-12 * np.maximum(1, np.abs(z))):
+            break
+    return z
+
+
+def sparse_(tensor, sparsity, std=0.01):
+    """Martens (2010): a 2-D tensor drawn from N(0, std^2), with ceil(sparsity * rows) entries
+    of each column, at random rows, set to zero."""
+    if tensor.ndim != 2:
+        raise ValueError(f"sparse_: expected a 2-D tensor, got shape {tensor.shape}")
+    rows, cols = tensor.shape
+    values = generator().normal(0.0, std, (rows, cols))
+    zeroed = np.argsort(generator().random((rows, cols)), axis=0)[:math.ceil(sparsity * rows)]
+    np.put_along_axis(values, zeroed, 0.0, axis=0)
+    return _fill(tensor, values)
+
+
+def dirac_(tensor, groups=1):
+    """A convolution kernel (3-, 4- or 5-D: out, in, *kernel) that passes its input through:
+    in each of `groups` blocks of output channels, output channel d of the block reads input
+    channel d at the kernel's centre, for as many channels as both sides have."""
+    if tensor.ndim not in (3, 4, 5):
+        raise ValueError(f"dirac_: expected a 3-, 4- or 5-D tensor, got shape {tensor.shape}")
+    out_channels = tensor.shape[0]
+    if out_channels % groups:
+        raise ValueError(f"dirac_: the {out_channels} output channels do not divide into "
+                         f"{groups} groups")
+    per_group = out_channels // groups
+    channels = np.arange(min(per_group, tensor.shape[1]))
+    rows = (np.arange(groups)[:, None] * per_group + channels).ravel()
+    centre = tuple(k // 2 for k in tensor.shape[2:])
+    values = np.zeros(tensor.shape)
+    values[(rows, np.tile(channels, groups)) + centre] = 1.0
+    return _fill(tensor, values)

@@ -23,9 +23,10 @@ from .linalg import matmul
 from .reduce import sum as sum_
 from .shape import permute, reshape, squeeze, transpose, unsqueeze
 
-__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d",
-           "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
-           "adaptive_avg_pool2d"]
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+           "conv_transpose3d", "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d",
+           "avg_pool2d", "avg_pool3d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
+           "adaptive_avg_pool3d"]
 
 
 # ---- the geometry of a sliding window -----------------------------------------------------------
@@ -138,7 +139,7 @@ def _batched(name, x, n):
         return x, True
     if x.ndim == n + 1:
         return unsqueeze(x, 0), False
-    dims = ("L",) if n == 1 else ("H", "W")
+    dims = ("D", "H", "W")[3 - n:] if n > 1 else ("L",)
     raise ValueError(f"{name}: expected an input of shape (N, C, {', '.join(dims)}) or "
                      f"(C, {', '.join(dims)}), got {x.shape}")
 
@@ -230,6 +231,12 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _convolution("conv2d", input, weight, bias, stride, padding, dilation, groups, 2)
 
 
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """Input (N, C_in, D, H, W), weight (C_out, C_in/groups, kD, kH, kW) -> (N, C_out, D_out,
+    H_out, W_out); padding may be an int, a triple, 'valid' or 'same'."""
+    return _convolution("conv3d", input, weight, bias, stride, padding, dilation, groups, 3)
+
+
 def _transposed(name, x, weight, bias, stride, padding, output_padding, groups, dilation, n):
     """The adjoint of convolution (the input gradient of the convolution with this weight):
     columns w^T x, folded onto an output of size (in - 1) * stride - 2 * padding +
@@ -280,6 +287,14 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     """Input (N, C_in, H, W), weight (C_in, C_out/groups, kH, kW) -> (N, C_out, H_out, W_out)."""
     return _transposed("conv_transpose2d", input, weight, bias, stride, padding, output_padding,
                        groups, dilation, 2)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     groups=1, dilation=1):
+    """Input (N, C_in, D, H, W), weight (C_in, C_out/groups, kD, kH, kW) -> (N, C_out, D_out,
+    H_out, W_out)."""
+    return _transposed("conv_transpose3d", input, weight, bias, stride, padding, output_padding,
+                       groups, dilation, 3)
 
 
 # ---- unfold / fold in PyTorch's layout (N, C * prod(kernel), L) ---------------------------------
@@ -414,6 +429,13 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                      return_indices, 2)
 
 
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """The maximum of each kD x kH x kW window; indices are flat in the (D, H, W) volume."""
+    return _max_pool("max_pool3d", input, kernel_size, stride, padding, dilation, ceil_mode,
+                     return_indices, 3)
+
+
 def _avg_pool(name, x, kernel_size, stride, padding, ceil_mode, count_include_pad,
               divisor_override, n):
     """Window sums (unfold, then sum over the kernel dims) divided by the window's size, or by
@@ -456,6 +478,13 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                      count_include_pad, divisor_override, 2)
 
 
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """The mean of each kD x kH x kW window (stride defaults to the kernel size)."""
+    return _avg_pool("avg_pool3d", input, kernel_size, stride, padding, ceil_mode,
+                     count_include_pad, divisor_override, 3)
+
+
 # ---- separable resampling: adaptive pooling and interpolation ---------------------------------
 def resample(x, matrices):
     """y = x contracted with one (out_i, in_i) matrix along each spatial dim, as one plain
@@ -471,24 +500,35 @@ def resample(x, matrices):
     return x
 
 
-def _adaptive_matrix(xp, size, out):
-    """Averages over PyTorch's adaptive bins: bin j covers [floor(j*size/out), ceil((j+1)*size/out))."""
+def adaptive_bins(size, out):
+    """PyTorch's adaptive bins: bin j covers [floor(j*size/out), ceil((j+1)*size/out))."""
     j = np.arange(out)
-    start, end = (j * size) // out, -(-((j + 1) * size) // out)
+    return (j * size) // out, -(-((j + 1) * size) // out)
+
+
+def _adaptive_matrix(xp, size, out):
+    """Averages over the adaptive bins."""
+    start, end = adaptive_bins(size, out)
     cells = np.arange(size)
     inside = (cells >= start[:, None]) & (cells < end[:, None])
     return xp.asarray(inside / (end - start)[:, None])
 
 
-def _adaptive_avg_pool(name, x, output_size, n):
-    x, batched = _batched(name, x, n)
-    _check_floats(name, x)
+def adaptive_sizes(name, x, output_size, n):
+    """output_size (an int, or n ints where None keeps that dim of x) as n positive ints."""
     sizes = (output_size,) * n if isinstance(output_size, int) else tuple(output_size)
     if len(sizes) != n:
         raise ValueError(f"{name}: output_size must be an int or {n} ints, got {output_size!r}")
     sizes = tuple(s if o is None else o for s, o in zip(x.shape[2:], sizes))
     if min(sizes) < 1:
         raise ValueError(f"{name}: output_size must be positive, got {output_size!r}")
+    return sizes
+
+
+def _adaptive_avg_pool(name, x, output_size, n):
+    x, batched = _batched(name, x, n)
+    _check_floats(name, x)
+    sizes = adaptive_sizes(name, x, output_size, n)
     xp = array_module(x.array)
     y = resample(x, [_adaptive_matrix(xp, s, o) for s, o in zip(x.shape[2:], sizes)])
     return _restored(y, batched)
@@ -502,3 +542,8 @@ def adaptive_avg_pool2d(input, output_size):
     """Averages over output_size bins (an int, a pair, None keeps a dim), whatever the input
     size: (N, C, H, W) -> (N, C, *output_size)."""
     return _adaptive_avg_pool("adaptive_avg_pool2d", input, output_size, 2)
+
+
+def adaptive_avg_pool3d(input, output_size):
+    """Averages (N, C, D, H, W) over output_size bins (an int, a triple, None keeps a dim)."""
+    return _adaptive_avg_pool("adaptive_avg_pool3d", input, output_size, 3)

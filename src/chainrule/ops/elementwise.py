@@ -11,6 +11,7 @@ from ..autograd.function import Op
 from ..backend import array_module, device_of, dtypes
 from ..backend import to_device as move_array
 from ..tensor import Tensor, tensor_method
+from .counting import nonzero
 from .erf import erf_array
 
 __all__ = ["add", "sub", "mul", "div", "true_divide", "floor_divide", "remainder", "pow", "neg",
@@ -140,7 +141,10 @@ class Sub(Binary):
 
 class Mul(Binary):
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        # each factor is needed only for the other's gradient (so `x * 2` keeps nothing of x,
+        # and x may change in place afterwards, as in PyTorch)
+        needs_a, needs_b = ctx.needs_input_grad or (True, True)
+        ctx.save_for_backward(a if needs_b else None, b if needs_a else None)
         return a * b
 
     def backward(ctx, g):
@@ -153,7 +157,7 @@ class Div(Binary):
     """a / b: d/da = 1/b, d/db = -a/b^2."""
 
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(a if (ctx.needs_input_grad or (True, True))[1] else None, b)
         return a / b
 
     def backward(ctx, g):
@@ -416,8 +420,20 @@ sqrt, rsqrt, reciprocal = (_public(op, op.__name__.lower()) for op in (Sqrt, Rsq
 sin, cos, tan, erf = (_public(op, op.__name__.lower()) for op in (Sin, Cos, Tan, Erf))
 neg, abs = _public(Neg, "neg", "__neg__", floats=False), _public(Abs, "abs", "__abs__",
                                                                   floats=False)
-sign, floor, ceil, round, trunc = (_public(op, op.__name__.lower(), floats=False)
-                                   for op in (Sign, Floor, Ceil, Round, Trunc))
+sign, floor, ceil, trunc = (_public(op, op.__name__.lower(), floats=False)
+                            for op in (Sign, Floor, Ceil, Trunc))
+
+
+@tensor_method
+def round(x, decimals=0):
+    """Rounded to `decimals` places (negative: to tens, hundreds...), halves to even."""
+    if decimals == 0:
+        return Round.apply(x)
+    if decimals > 0:
+        scale = 10.0 ** decimals
+        return Round.apply(x * scale) / scale
+    scale = 10.0 ** -decimals
+    return Round.apply(x / scale) * scale
 
 
 @tensor_method
@@ -535,9 +551,12 @@ class Where(Op):
                 Where.apply(cond, 0.0, g, g.dtype) if ctx.needs_input_grad[2] else None)
 
 
-def where(condition, input, other):
-    """Elementwise `input if condition else other` (condition, input and other broadcast)."""
+def where(condition, input=None, other=None):
+    """Elementwise `input if condition else other` (condition, input and other broadcast);
+    given the condition alone, where it holds: nonzero(condition, as_tuple=True)."""
     condition = condition if isinstance(condition, Tensor) else Tensor(condition)
+    if input is None and other is None:
+        return nonzero(condition, as_tuple=True)
     if condition.dtype != dtypes.bool_:
         condition = condition != 0
     a, b = _as_operand(input), _as_operand(other)

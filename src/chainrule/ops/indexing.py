@@ -63,7 +63,11 @@ def _reader(key):
 # ---- x[key]: PyTorch's meaning, NumPy's machinery ---------------------------------------------
 @tensor_method("__getitem__")
 def getitem(x, key):
-    key = as_index(key, x.shape)
+    return read(x, as_index(key, x.shape))
+
+
+def read(x, key):
+    """x[key] for a key already in NumPy's form (see as_index); x a Tensor or an array."""
     return _reader(key).apply(x, key)
 
 
@@ -233,6 +237,27 @@ def _along(name, x, dim, index):
                  for i, m in enumerate(index.shape)), d
 
 
+def check_same_dtype(name, what, src, input):
+    """Raises unless `src` (named `what`), written into a copy of input, has input's dtype."""
+    if src.dtype != input.dtype:
+        raise TypeError(f"{name}: {what} has dtype {src.dtype} but input has {input.dtype}; "
+                        "they must match")
+
+
+def _scatter_key(name, input, dim, index, src):
+    """The key of input's positions that index names (see gather), and src (a Tensor, or a
+    number left as it is) cut to index's shape."""
+    key, d = _along(name, input, dim, index)
+    shape = key[d].shape
+    if not isinstance(src, Tensor):
+        return key, src
+    if src.ndim != input.ndim or any(m > n for m, n in zip(shape, src.shape)):
+        raise ValueError(f"{name}: src of shape {src.shape} must be at least as large as "
+                         f"index, of shape {shape}, in every dim")
+    check_same_dtype(name, "src", src, input)
+    return key, src if src.shape == shape else src[tuple(slice(0, m) for m in shape)]
+
+
 @tensor_method
 def gather(input, dim, index):
     """out[i][j][k] = input[i][index[i][j][k]][k] for dim 1; its backward is scatter_add."""
@@ -244,16 +269,9 @@ def gather(input, dim, index):
 def scatter_add(input, dim, index, src):
     """A copy of input with src[i][j][k] added at input[i][index[i][j][k]][k] (for dim 1);
     repeated indices accumulate. Its backward (for src) is gather."""
-    key, d = _along("scatter_add", input, dim, index)
-    shape = key[d].shape
-    if src.ndim != input.ndim or any(m > n for m, n in zip(shape, src.shape)):
-        raise ValueError(f"scatter_add: src of shape {src.shape} must be at least as large as "
-                         f"index, of shape {shape}, in every dim")
-    if src.dtype != input.dtype:
-        raise TypeError(f"scatter_add: src has dtype {src.dtype} but input has {input.dtype}; "
-                        "they must match")
-    if src.shape != shape:
-        src = src[tuple(slice(0, m) for m in shape)]
+    if not isinstance(src, Tensor):
+        raise TypeError(f"scatter_add: src must be a Tensor, got {type(src).__name__}")
+    key, src = _scatter_key("scatter_add", input, dim, index, src)
     return input + IndexAdd.apply(src, key, input.shape)
 
 

@@ -16,8 +16,8 @@ from ..tensor import Tensor, tensor_method
 from .elementwise import _constant, _raw, abs, maximum, minimum, ne, scale_by
 from .shape import broadcast_to, normalize_dim, permute, reshape
 
-__all__ = ["sum", "mean", "var", "std", "max", "min", "amax", "amin", "argmax", "argmin", "prod",
-           "norm", "cumsum", "all", "any"]
+__all__ = ["sum", "mean", "var", "std", "var_mean", "std_mean", "max", "min", "amax", "amin",
+           "aminmax", "argmax", "argmin", "prod", "norm", "cumsum", "all", "any"]
 
 
 # ---- dims -------------------------------------------------------------------------------------
@@ -125,6 +125,18 @@ def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return Root.apply(var(x, dim, keepdim=keepdim, correction=correction), 2)
 
 
+def var_mean(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(var, mean) over the same dims, as a tuple."""
+    dim, correction = _correction("var_mean", dim, unbiased, correction)
+    return (var(x, dim, keepdim=keepdim, correction=correction), mean(x, dim, keepdim))
+
+
+def std_mean(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(std, mean) over the same dims, as a tuple."""
+    dim, correction = _correction("std_mean", dim, unbiased, correction)
+    return (std(x, dim, keepdim=keepdim, correction=correction), mean(x, dim, keepdim))
+
+
 class Root(Op):
     """y = s^(1/p) for s >= 0, the last step of a p-norm (and of std): dy/ds = y^(1-p) / p.
     At s = 0 the true derivative is infinite; it is taken as 0 there, as PyTorch does, so that
@@ -211,6 +223,15 @@ def amax(x, dim=None, keepdim=False):
 @tensor_method
 def amin(x, dim=None, keepdim=False):
     return _extreme("amin", x, dim, keepdim, False)
+
+
+_aminmax_result = namedtuple("aminmax", ["min", "max"])
+
+
+@tensor_method
+def aminmax(x, *, dim=None, keepdim=False):
+    """(min, max) as amin and amax give them: over all dims, or along `dim`."""
+    return _aminmax_result(amin(x, dim, keepdim), amax(x, dim, keepdim))
 
 
 def _extreme(name, x, dim, keepdim, largest):
@@ -315,15 +336,18 @@ def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
     _floating("norm", x)
     if p == "fro":
         p = 2
+    if p == "nuc":  # the sum of singular values, of the matrices over two dims
+        from .linalg import matrix_norm  # (linear algebra is built on this module)
+        return matrix_norm(x, "nuc", (-2, -1) if dim is None else dim, keepdim)
     if isinstance(p, (str, bool)):
-        raise ValueError(f"norm: p must be a number or 'fro', got {p!r}")
+        raise ValueError(f"norm: p must be a number, 'fro' or 'nuc', got {p!r}")
     axes = dims_of("norm", dim, x.ndim)
     if p == math.inf:
         return amax(abs(x), axes, keepdim)
     if p == -math.inf:
         return amin(abs(x), axes, keepdim)
-    if p == 0:  # a count: not differentiable
-        return _constant(sum(ne(x, 0), axes, keepdim).array, x.dtype)
+    if p == 0:  # a count of the nonzero elements (sign |x| is 0 or 1), whose gradient is 0
+        return sum(abs(x).sign(), axes, keepdim)
     if p == 1:
         return sum(abs(x), axes, keepdim)
     powers = x * x if p == 2 else abs(x) ** p

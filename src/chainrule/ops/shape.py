@@ -11,7 +11,7 @@ from ..tensor import Tensor, tensor_method
 __all__ = ["reshape", "view", "flatten", "unflatten", "squeeze", "unsqueeze", "transpose",
            "swapaxes", "swapdims", "permute", "movedim", "moveaxis", "expand", "expand_as",
            "broadcast_to", "view_as", "reshape_as", "cat", "concat", "concatenate", "stack",
-           "split", "chunk", "unbind", "narrow", "pad", "flip", "roll", "repeat", "tile"]
+           "split", "chunk", "unbind", "narrow", "pad", "flip", "roll", "repeat", "tile", "as_strided"]
 
 
 def _sizes(shape):
@@ -43,8 +43,9 @@ def _dims(name, dims, ndim):
     return out
 
 
-# ---- reshaping (a view where NumPy can make one) ----------------------------------------------
+# ---- reshaping: view shares memory or refuses, reshape copies when it must --------------------
 class Reshape(Op):
+    """The same elements in a new shape, sharing memory (callers make sure it can)."""
     is_view = True
 
     def forward(ctx, x, shape):
@@ -55,17 +56,113 @@ class Reshape(Op):
         return reshape(g, ctx.in_shape)
 
 
-@tensor_method("reshape", "view")
+@tensor_method
 def reshape(x, *shape):
+    """A view when the elements' layout allows one, else a copy (as PyTorch); x a Tensor, or an
+    array (in a backward)."""
     shape = _sizes(shape)
+    if isinstance(x, Tensor) and not _viewable(x.array, shape):
+        x = x.clone()
     try:
         return Reshape.apply(x, shape)
     except ValueError:
         raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} "
-                         f"({x.array.size} elements) into shape {shape}") from None
+                         f"({_product(x.shape)} elements) into shape {shape}") from None
 
 
-view = reshape
+@tensor_method
+def view(x, *shape):
+    """A view in the new shape, sharing memory; refuses (like PyTorch) where the layout allows
+    none, e.g. a transposed tensor flattened, rather than copying behind the user's back."""
+    shape = _sizes(shape)
+    if not _viewable(x.array, shape):
+        _resolved("view", x, shape)  # (a shape that does not fit is the error to report)
+        raise RuntimeError(
+            f"view: a tensor of shape {x.shape} with strides {stride(x)} cannot be viewed as "
+            f"shape {shape} without copying (its elements are not laid out in that order); use "
+            ".reshape(...), which copies when it must, or .contiguous() first")
+    try:
+        return Reshape.apply(x, shape)
+    except ValueError:
+        _resolved("view", x, shape)
+        raise
+
+
+def _resolved(name, x, shape):
+    """Raises the error for a shape that does not fit x's number of elements."""
+    size, known = x.array.size, _product(s for s in shape if s != -1)
+    if shape.count(-1) > 1 or any(s < -1 for s in shape) or \
+            (known != size if -1 not in shape else known == 0 or size % known):
+        raise ValueError(f"{name}: cannot reshape a tensor of shape {x.shape} ({size} elements) "
+                         f"into shape {shape}")
+
+
+def _viewable(array, shape):
+    """Whether `array` can take the new shape without copying (True, too, for a shape that
+    does not fit: the reshape that follows reports it)."""
+    if array.flags.c_contiguous:
+        return True
+    try:
+        array.reshape(shape, copy=False)
+    except ValueError:
+        return array.size == 0 or _product(shape) != array.size and -1 not in shape
+    except TypeError:  # an array type whose reshape takes no copy= (CuPy): see if it copied
+        return array_module(array).may_share_memory(array.reshape(shape), array)
+    return True
+
+
+@tensor_method
+def contiguous(x, memory_format=None):
+    """x itself when its elements are laid out in row-major order, else a copy that is."""
+    return x if x.array.flags.c_contiguous else x.clone()
+
+
+@tensor_method
+def is_contiguous(x, memory_format=None):
+    return bool(x.array.flags.c_contiguous)
+
+
+@tensor_method
+def stride(x, dim=None):
+    """Steps in elements between neighbours along each dim (NumPy counts bytes)."""
+    strides = tuple(s // x.array.itemsize for s in x.array.strides)
+    return strides if dim is None else strides[normalize_dim("stride", dim, x.ndim)]
+
+
+class AsStrided(Op):
+    """A view of x's memory (x contiguous) with the given sizes and strides in elements, from
+    element `offset`: each element is x's flat element at offset + sum(i_d * stride_d). The
+    gradient adds g back at those flat positions (positions read twice get both)."""
+    is_view = True
+
+    def forward(ctx, x, size, strides, offset):
+        ctx.in_shape, ctx.size, ctx.strides, ctx.offset = x.shape, size, strides, offset
+        return array_module(x).lib.stride_tricks.as_strided(
+            x.reshape(-1)[offset:], size, tuple(s * x.itemsize for s in strides))
+
+    def backward(ctx, g):
+        from .indexing import IndexAdd  # (indexing is built on this module)
+        xp = array_module(g)
+        positions = ctx.offset + sum(
+            xp.arange(n).reshape((-1,) + (1,) * (len(ctx.size) - d - 1)) * s
+            for d, (n, s) in enumerate(zip(ctx.size, ctx.strides)))
+        positions = xp.broadcast_to(positions, ctx.size)
+        return IndexAdd.apply(g, (positions,), (_product(ctx.in_shape),)).reshape(ctx.in_shape)
+
+
+@tensor_method
+def as_strided(x, size, stride, storage_offset=0):
+    size, stride = tuple(size), tuple(stride)
+    if not x.array.flags.c_contiguous:
+        raise RuntimeError("as_strided: chainrule reads strides relative to a contiguous tensor's "
+                           f"elements; this one (shape {x.shape}) is not contiguous: call "
+                           ".contiguous() first")
+    last = storage_offset + sum((n - 1) * s for n, s in zip(size, stride) if n)
+    if len(size) != len(stride) or min(stride, default=0) < 0 or \
+            (_product(size) and last >= x.array.size):
+        raise RuntimeError(f"as_strided: sizes {size} with strides {stride} from offset "
+                           f"{storage_offset} reach outside the tensor's {x.array.size} elements")
+    return AsStrided.apply(x, size, stride, storage_offset)
 
 
 @tensor_method("view_as", "reshape_as")

@@ -2,6 +2,7 @@
 import math
 
 from ..backend import array_module
+from .adam_family import check_betas, decayed, moments
 from .optimizer import Optimizer, check_nonnegative
 
 
@@ -19,25 +20,15 @@ class Adam(Optimizer):
                  amsgrad=False, maximize=False):
         name = type(self).__name__
         check_nonnegative(name, lr=lr, eps=eps, weight_decay=weight_decay)
-        for i, beta in enumerate(betas):
-            if not 0 <= beta < 1:
-                raise ValueError(f"{name}: betas[{i}] must be in [0, 1), got {beta}")
+        check_betas(name, betas)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay, amsgrad=amsgrad,
                                       maximize=maximize))
 
     def update(self, p, g, state, group):
-        lr, wd, (b1, b2), t = group["lr"], group["weight_decay"], group["betas"], state["step"]
-        if wd and self.decoupled_weight_decay:
-            p *= 1 - lr * wd
-        elif wd:
-            g = g + wd * p
-        m = self.buffer(state, "exp_avg", p)
-        v = self.buffer(state, "exp_avg_sq", p)
-        m *= b1
-        m += (1 - b1) * g
-        v *= b2
-        v += (1 - b2) * g * g
+        lr, (b1, b2), t = group["lr"], group["betas"], state["step"]
+        g = decayed(p, g, group, self.decoupled_weight_decay)
+        m, v = moments(state, p, g, group["betas"])
         xp = array_module(p)
         if group["amsgrad"]:
             v_max = self.buffer(state, "max_exp_avg_sq", p)

@@ -1,8 +1,10 @@
 """Activation functions as layers, for nn.Sequential: each calls chainrule's activation op."""
-import warnings
-
+from ...ops.activation import implicit_softmax_dim
+from ...ops.creation import empty
 from .. import functional as F
+from ..init import constant_
 from ..module import Module
+from ..parameter import Parameter
 
 
 class _Activation(Module):
@@ -11,14 +13,17 @@ class _Activation(Module):
     options = ()
 
     def forward(self, input):
-        return type(self).fn(input, **{name: getattr(self, name) for name in self.options})
+        options = {name: getattr(self, name) for name in self.options}
+        if getattr(self, "inplace", False):  # (PyTorch's option: the result written into input)
+            options["inplace"] = True
+        return type(self).fn(input, **options)
 
     def extra_repr(self):
         return ", ".join(f"{name}={getattr(self, name)!r}" for name in self.options)
 
 
 class ReLU(_Activation):
-    """max(x, 0). (`inplace` is accepted for PyTorch's signature; the result is always new.)"""
+    """max(x, 0)."""
     fn = staticmethod(F.relu)
 
     def __init__(self, inplace=False):
@@ -94,13 +99,16 @@ class _AlongDim(Module):
     def forward(self, input):
         dim = self.dim
         if dim is None:  # PyTorch's legacy choice, with its warning
-            dim = 0 if input.ndim in (0, 1, 3) else 1
-            warnings.warn(f"{type(self).__name__}: no dim was given, so dim {dim} is used; "
-                          "pass dim= explicitly", UserWarning, stacklevel=3)
+            dim = implicit_softmax_dim(type(self).__name__, input.ndim, stacklevel=3)
         return type(self).fn(input, dim)
 
     def extra_repr(self):
         return f"dim={self.dim}"
+
+
+class Softmin(_AlongDim):
+    """softmax(-x) along dim."""
+    fn = staticmethod(F.softmin)
 
 
 class Softmax(_AlongDim):
@@ -111,3 +119,109 @@ class Softmax(_AlongDim):
 class LogSoftmax(_AlongDim):
     """log softmax(x) along dim, computed stably."""
     fn = staticmethod(F.log_softmax)
+
+
+class _InPlaceOption(_Activation):
+    """An activation whose only argument is PyTorch's `inplace`."""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+
+class ReLU6(_InPlaceOption):
+    """min(max(x, 0), 6)."""
+    fn = staticmethod(F.relu6)
+
+
+class Hardsigmoid(_InPlaceOption):
+    """relu6(x + 3) / 6."""
+    fn = staticmethod(F.hardsigmoid)
+
+
+class Hardswish(_InPlaceOption):
+    """x relu6(x + 3) / 6."""
+    fn = staticmethod(F.hardswish)
+
+
+class Mish(_InPlaceOption):
+    """x tanh(softplus(x))."""
+    fn = staticmethod(F.mish)
+
+
+class SELU(_InPlaceOption):
+    """scale elu(x, alpha), with the self-normalizing constants."""
+    fn = staticmethod(F.selu)
+
+
+class Softsign(_Activation):
+    """x / (1 + |x|)."""
+    fn = staticmethod(F.softsign)
+
+
+class LogSigmoid(_Activation):
+    """log sigmoid(x), computed stably."""
+    fn = staticmethod(F.logsigmoid)
+
+
+class Hardtanh(_Activation):
+    """x limited to [min_val, max_val]."""
+    fn = staticmethod(F.hardtanh)
+    options = ("min_val", "max_val")
+
+    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
+        super().__init__()
+        if min_val > max_val:
+            raise ValueError(f"Hardtanh: min_val ({min_val}) must not exceed max_val "
+                             f"({max_val})")
+        self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
+
+
+class Threshold(_Activation):
+    """x where x > threshold, else value."""
+    fn = staticmethod(F.threshold)
+    options = ("threshold", "value")
+
+    def __init__(self, threshold, value, inplace=False):
+        super().__init__()
+        self.threshold, self.value, self.inplace = threshold, value, inplace
+
+
+class CELU(_Activation):
+    """max(0, x) + min(0, alpha (e^(x / alpha) - 1))."""
+    fn = staticmethod(F.celu)
+    options = ("alpha",)
+
+    def __init__(self, alpha=1.0, inplace=False):
+        super().__init__()
+        self.alpha, self.inplace = alpha, inplace
+
+
+class GLU(_Activation):
+    """First half of x along dim, times sigmoid of the second half."""
+    fn = staticmethod(F.glu)
+    options = ("dim",)
+
+    def __init__(self, dim=-1):
+        super().__init__()
+        self.dim = dim
+
+
+class PReLU(Module):
+    """x where x > 0, else a learned slope times x: one slope for all channels
+    (num_parameters=1) or one per channel (dim 1 of the input), each starting at `init`."""
+
+    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
+        super().__init__()
+        self.num_parameters, self.init = num_parameters, init
+        self.weight = Parameter(empty(num_parameters, device=device, dtype=dtype))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        constant_(self.weight, self.init)
+
+    def forward(self, input):
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"

@@ -1,4 +1,4 @@
-"""Convolution layers: Conv1d, Conv2d and their transposes."""
+"""Convolution layers: Conv1d, Conv2d, Conv3d and their transposes."""
 import math
 
 from ...ops.conv import _ints
@@ -99,6 +99,13 @@ class Conv2d(_Conv):
     conv = staticmethod(F.conv2d)
 
 
+class Conv3d(_Conv):
+    """3-D convolution over (N, C_in, D, H, W) -> (N, C_out, D_out, H_out, W_out); weight
+    (C_out, C_in/groups, kD, kH, kW). padding may be an int, a triple, 'same' or 'valid'."""
+    n = 3
+    conv = staticmethod(F.conv3d)
+
+
 class _ConvTranspose(_ConvNd):
     transposed = True
     conv = None
@@ -148,3 +155,10 @@ class ConvTranspose2d(_ConvTranspose):
     (C_in, C_out/groups, kH, kW). forward(x, output_size=...) picks output_padding for you."""
     n = 2
     conv = staticmethod(F.conv_transpose2d)
+
+
+class ConvTranspose3d(_ConvTranspose):
+    """The transpose (adjoint) of Conv3d: (N, C_in, D, H, W) -> (N, C_out, D_out, H_out,
+    W_out); weight (C_in, C_out/groups, kD, kH, kW)."""
+    n = 3
+    conv = staticmethod(F.conv_transpose3d)

@@ -14,7 +14,7 @@ class _Dropout(Module):
         self.p, self.inplace = p, inplace
 
     def forward(self, input):
-        return type(self).drop(input, self.p, self.training)
+        return type(self).drop(input, self.p, self.training, self.inplace)
 
     def extra_repr(self):
         return f"p={self.p}, inplace={self.inplace}"
@@ -33,3 +33,13 @@ class Dropout1d(_Dropout):
 class Dropout2d(_Dropout):
     """Zeroes whole channels of (N, C, H, W) with probability p while training."""
     drop = staticmethod(F.dropout2d)
+
+
+class Dropout3d(_Dropout):
+    """Zeroes whole channels of (N, C, D, H, W) with probability p while training."""
+    drop = staticmethod(F.dropout3d)
+
+
+class AlphaDropout(_Dropout):
+    """Dropout for selu networks: keeps the inputs' mean and variance while training."""
+    drop = staticmethod(F.alpha_dropout)

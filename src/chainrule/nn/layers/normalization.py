@@ -1,4 +1,5 @@
-"""Normalization layers: BatchNorm1d/2d (with running statistics), LayerNorm, GroupNorm."""
+"""Normalization layers: BatchNorm1d/2d/3d (with running statistics), InstanceNorm1d/2d/3d,
+LayerNorm, GroupNorm, LocalResponseNorm."""
 from ...backend import dtypes
 from ...ops.creation import ones, tensor, zeros
 from .. import functional as F
@@ -73,6 +74,71 @@ class BatchNorm1d(_BatchNorm):
 class BatchNorm2d(_BatchNorm):
     """Batch normalization of (N, C, H, W) inputs, per channel C."""
     dims = (4,)
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalization of (N, C, D, H, W) inputs, per channel C."""
+    dims = (5,)
+
+
+class _InstanceNorm(_BatchNorm):
+    """Normalizes each channel of each sample over its spatial dims. Unlike batch norm, affine
+    and track_running_stats default to False; with running statistics, evaluation uses them
+    (and training still moves them, by the batch's average instance statistics)."""
+    dims = ()
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False,
+                 track_running_stats=False, device=None, dtype=None):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
+                         dtype)
+
+    def forward(self, input):
+        batched, unbatched = self.dims
+        if input.ndim not in self.dims:
+            raise ValueError(f"{type(self).__name__}: expected a {batched}-D input (N, C, ...) "
+                             f"or a {unbatched}-D one (C, ...), got shape {input.shape}")
+        x = input if input.ndim == batched else input.unsqueeze(0)
+        if x.shape[1] != self.num_features and self.affine:
+            raise ValueError(f"{type(self).__name__}: expected {self.num_features} channels, "
+                             f"got input of shape {input.shape}")
+        y = F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                            self.training or not self.track_running_stats,
+                            0.0 if self.momentum is None else self.momentum, self.eps)
+        return y if input.ndim == batched else y.squeeze(0)
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance normalization of (N, C, L), or of one sample (C, L)."""
+    dims = (3, 2)
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance normalization of (N, C, H, W), or of one sample (C, H, W)."""
+    dims = (4, 3)
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance normalization of (N, C, D, H, W), or of one sample (C, D, H, W)."""
+    dims = (5, 4)
+
+
+class LocalResponseNorm(Module):
+    """Each value divided by (k + alpha/size * sum of squares over the `size` neighbouring
+    channels)^beta, as in AlexNet."""
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input):
+        return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
 
 
 class LayerNorm(Module):

@@ -1,13 +1,17 @@
 """Matrix products, and Einstein summation (which every product here is a case of)."""
 import string
 
-from ..autograd.function import Op
-from ..backend import array_module
-from ..tensor import Tensor, tensor_method
-from .elementwise import _raw, binary, operands as promoted
-from .shape import broadcast_to, reshape, unsqueeze, squeeze, transpose
+import numpy as np
 
-__all__ = ["matmul", "mm", "bmm", "outer", "dot", "einsum"]
+from ...autograd.function import Op
+from ...backend import array_module
+from ...tensor import Tensor, tensor_method
+from ..elementwise import _raw, binary, operands as promoted, where
+from ..reduce import norm
+from ..shape import broadcast_to, normalize_dim, reshape, roll, squeeze, transpose, unsqueeze
+
+__all__ = ["matmul", "mm", "bmm", "mv", "addmm", "addmv", "baddbmm", "addbmm", "outer", "dot",
+           "kron", "cross", "cdist", "einsum"]
 
 
 class MatMul(Op):
@@ -32,9 +36,7 @@ def matmul(a, b):
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: both operands need at least one dimension, got shapes "
                          f"{a.shape} and {b.shape}")
-    if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
-        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not line up: "
-                         f"{a.shape[-1]} != {b.shape[-2 if b.ndim > 1 else 0]}")
+    _line_up("matmul", a, b)
     if a.ndim == 1 and b.ndim == 1:
         return reshape(MatMul.apply(reshape(a, (1, -1)), reshape(b, (-1, 1))), ())
     if a.ndim == 1:
@@ -53,37 +55,143 @@ def rmatmul(a, b):
     return matmul(b, a)
 
 
-@tensor_method
-def mm(a, b):
-    if a.ndim != 2 or b.ndim != 2:
-        raise ValueError(f"mm: expected two 2-D tensors, got shapes {a.shape} and {b.shape}")
-    return matmul(a, b)
+def _line_up(name, a, b):
+    """Raises unless a's last dim has the length of b's rows (of b itself when b is a vector)."""
+    inner_a, inner_b = a.shape[-1], b.shape[-2 if b.ndim > 1 else 0]
+    if inner_a != inner_b:
+        raise ValueError(f"{name}: shapes {a.shape} and {b.shape} do not line up: "
+                         f"{inner_a} != {inner_b}")
+
+
+def _expect_ranks(name, a, b, ranks, what):
+    """Raises unless a and b have the numbers of dims `ranks` (`what`, in words)."""
+    if (a.ndim, b.ndim) != ranks:
+        raise ValueError(f"{name}: expected {what}, got shapes {a.shape} and {b.shape}")
 
 
 @tensor_method
-def bmm(a, b):
-    if a.ndim != 3 or b.ndim != 3:
-        raise ValueError(f"bmm: expected two 3-D tensors, got shapes {a.shape} and {b.shape}")
-    return matmul(a, b)
+def mm(input, mat2):
+    """The product of two matrices (no broadcasting, unlike matmul)."""
+    _expect_ranks("mm", input, mat2, (2, 2), "two 2-D tensors")
+    _line_up("mm", input, mat2)
+    return matmul(input, mat2)
+
+
+@tensor_method
+def bmm(input, mat2):
+    """The products of two same-size batches of matrices (no broadcasting)."""
+    _expect_ranks("bmm", input, mat2, (3, 3), "two 3-D tensors")
+    if input.shape[0] != mat2.shape[0]:
+        raise ValueError(f"bmm: the batches have different sizes, {input.shape[0]} and "
+                         f"{mat2.shape[0]} (shapes {input.shape} and {mat2.shape})")
+    _line_up("bmm", input, mat2)
+    return matmul(input, mat2)
+
+
+@tensor_method
+def mv(input, vec):
+    """The product of a matrix and a vector."""
+    _expect_ranks("mv", input, vec, (2, 1), "a 2-D matrix and a 1-D vector")
+    _line_up("mv", input, vec)
+    return matmul(input, vec)
+
+
+def _scaled_sum(input, product, beta, alpha):
+    """beta * input + alpha * product; with beta = 0 input is ignored (its NaNs too), and
+    its gradient is zero."""
+    product = product if alpha == 1 else product * alpha
+    if beta == 0:
+        return product + where(False, input, 0)
+    return (input if beta == 1 else input * beta) + product
+
+
+@tensor_method
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    """beta * input + alpha * (mat1 @ mat2), input broadcasting to the product's shape."""
+    return _scaled_sum(input, mm(mat1, mat2), beta, alpha)
+
+
+@tensor_method
+def addmv(input, mat, vec, *, beta=1, alpha=1):
+    """beta * input + alpha * (mat @ vec)."""
+    return _scaled_sum(input, mv(mat, vec), beta, alpha)
+
+
+@tensor_method
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    """beta * input + alpha * bmm(batch1, batch2), batch by batch."""
+    return _scaled_sum(input, bmm(batch1, batch2), beta, alpha)
+
+
+@tensor_method
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    """beta * input + alpha * (the sum over the batch of bmm(batch1, batch2))."""
+    return _scaled_sum(input, bmm(batch1, batch2).sum(0), beta, alpha)
 
 
 @tensor_method
 def outer(a, b):
     """The outer product of two vectors: out[i, j] = a[i] * b[j]."""
-    if a.ndim != 1 or b.ndim != 1:
-        raise ValueError(f"outer: expected two 1-D tensors, got shapes {a.shape} and {b.shape}")
+    _expect_ranks("outer", a, b, (1, 1), "two 1-D tensors")
     return reshape(a, (-1, 1)) * reshape(b, (1, -1))
 
 
 @tensor_method
 def dot(a, b):
     """The inner product of two vectors of the same length."""
-    if a.ndim != 1 or b.ndim != 1:
-        raise ValueError(f"dot: expected two 1-D tensors, got shapes {a.shape} and {b.shape}")
+    _expect_ranks("dot", a, b, (1, 1), "two 1-D tensors")
     if a.shape != b.shape:
         raise ValueError(f"dot: the vectors have different lengths, {a.shape[0]} and "
                          f"{b.shape[0]}")
     return matmul(a, b)
+
+
+@tensor_method
+def kron(input, other):
+    """The Kronecker product: block (i, j) of the result is input[i, j] * other, in any rank
+    (the smaller operand gets leading 1s). Built as a broadcast product, so it differentiates
+    like one: (a0, a1) and (b0, b1) -> (a0, 1, a1, 1) * (1, b0, 1, b1) -> (a0*b0, a1*b1)."""
+    ndim = max(input.ndim, other.ndim)
+    a = (1,) * (ndim - input.ndim) + input.shape
+    b = (1,) * (ndim - other.ndim) + other.shape
+    blocks = reshape(input, tuple(s for n in a for s in (n, 1))) * \
+        reshape(other, tuple(s for n in b for s in (1, n)))
+    return reshape(blocks, tuple(m * n for m, n in zip(a, b)))
+
+
+@tensor_method
+def cross(input, other, dim=None):
+    """The cross product of 3-vectors along `dim` (operands broadcast). Without dim, along the
+    first dim of size 3, as torch.cross; torch.linalg.cross takes dim=-1."""
+    input, other = binary(input, other)
+    try:
+        shape = np.broadcast_shapes(input.shape, other.shape)
+    except ValueError:
+        raise ValueError(f"cross: shapes {input.shape} and {other.shape} do not "
+                         "broadcast") from None
+    if dim is None:
+        dim = next((d for d, n in enumerate(shape) if n == 3), None)
+        if dim is None:
+            raise ValueError(f"cross: no dim of size 3 in the shape {shape}")
+    d = normalize_dim("cross", dim, len(shape))
+    if shape[d] != 3:
+        raise ValueError(f"cross: dim {dim} must have size 3, got size {shape[d]} "
+                         f"(shape {shape})")
+    a, b = broadcast_to(input, shape), broadcast_to(other, shape)
+    # (a x b)_i = a_{i+1} b_{i+2} - a_{i+2} b_{i+1}, indices mod 3: rolls line them up
+    return roll(a, -1, d) * roll(b, -2, d) - roll(a, -2, d) * roll(b, -1, d)
+
+
+def cdist(x1, x2, p=2.0, compute_mode=None):
+    """The p-norm distance between each row of x1 (..., P, M) and each row of x2 (..., R, M):
+    shape (..., P, R), batch dims broadcast. compute_mode is accepted for PyTorch's signature;
+    distances are always taken directly, never through a matrix product."""
+    if x1.ndim < 2 or x2.ndim < 2 or x1.shape[-1] != x2.shape[-1]:
+        raise ValueError(f"cdist: expected x1 (..., P, M) and x2 (..., R, M) with the same M, "
+                         f"got shapes {x1.shape} and {x2.shape}")
+    if p < 0:
+        raise ValueError(f"cdist: p must be non-negative, got {p}")
+    return norm(unsqueeze(x1, -2) - unsqueeze(x2, -3), p, dim=-1)
 
 
 # ---- einsum -----------------------------------------------------------------------------------
