@@ -313,3 +313,7 @@ def test_bad_calls_say_what_is_wrong():
         x + "1"
     with pytest.raises(TypeError, match="remainder: not defined for bool"):
         cr.tensor([True]) % cr.tensor([True])
+
+
+def test_where_as_a_method_takes_condition_and_other():
+    check_op(lambda m, x, y: x.where(x > 0, y), [(3, 4), (4,)], away_from=0.0)

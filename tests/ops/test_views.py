@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import chainrule as cr
-from tests.opcheck import check_op
+from opcheck import check_op
 
 
 def pair(shape=(3, 4)):

@@ -5,6 +5,8 @@ them into Tensors. A dataset that can fetch many samples at once defines `batch(
 returning the batch already stacked (what collating `[ds[i] for i in indices]` would give, as
 arrays): the DataLoader then makes one fancy index per batch instead of one Python call per
 sample."""
+import bisect
+
 import numpy as np
 
 from ..tensor import Tensor
@@ -20,6 +22,73 @@ class Dataset:
 
     def __len__(self):
         raise NotImplementedError(f"{type(self).__name__} must define __len__()")
+
+    def __add__(self, other):
+        return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """A stream of samples: subclasses define `__iter__` (and may define `__len__`). With
+    DataLoader workers, each worker iterates its own copy of the dataset, so the samples come
+    once per worker unless `__iter__` splits the stream by `get_worker_info()`."""
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__()")
+
+    def __len__(self):
+        raise TypeError(f"{type(self).__name__} is an IterableDataset without a length (define "
+                        "__len__ to give it one)")
+
+    def __add__(self, other):
+        return ChainDataset([self, other])
+
+
+class ConcatDataset(Dataset):
+    """The samples of each of `datasets` in turn: index i of the whole is found in the dataset
+    whose range (`cumulative_sizes`) holds it."""
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset: datasets should not be an empty iterable")
+        for d in self.datasets:
+            if isinstance(d, IterableDataset):
+                raise TypeError(f"ConcatDataset: does not support IterableDataset (got "
+                                f"{type(d).__name__}); use ChainDataset")
+        self.cumulative_sizes = np.cumsum([len(d) for d in self.datasets]).tolist()
+
+    def __len__(self):
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index):
+        if index < -len(self):  # PyTorch's errors: ValueError below, IndexError above
+            raise ValueError(f"ConcatDataset: index {index} is out of range for {len(self)} "
+                             "samples (absolute value of index should not exceed dataset length)")
+        if index >= len(self):
+            raise IndexError(f"ConcatDataset: index {index} is out of range for {len(self)} "
+                             "samples")
+        index = index % len(self)
+        part = bisect.bisect_right(self.cumulative_sizes, index)
+        start = self.cumulative_sizes[part - 1] if part else 0
+        return self.datasets[part][index - start]
+
+
+class ChainDataset(IterableDataset):
+    """The streams of the IterableDatasets `datasets`, one after the other."""
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise TypeError(f"ChainDataset: only supports IterableDataset, got "
+                                f"{type(d).__name__}")
+
+    def __iter__(self):
+        for d in self.datasets:
+            yield from d
+
+    def __len__(self):
+        return sum(len(d) for d in self.datasets)
 
 
 class ArrayDataset(Dataset):
@@ -124,6 +193,15 @@ def batch_fetcher(dataset):
         inner = batch_fetcher(dataset.dataset)
         return inner and (lambda indices: inner(dataset.indices[indices]))
     return getattr(dataset, "batch", None)
+
+
+def build_cache(dataset):
+    """Makes an in-memory dataset's cache now (through any Subsets): worker processes forked
+    after share it, instead of each building a copy of its own."""
+    while isinstance(dataset, Subset):
+        dataset = dataset.dataset
+    if isinstance(dataset, ArrayDataset):
+        dataset._prepared_inputs()
 
 
 def random_split(dataset, lengths, generator=None, seed=None):

@@ -1,199 +1,198 @@
-"""DataLoader: batches of Tensors from a Dataset, prepared by a background thread.
+"""DataLoader: batches of Tensors from a Dataset, made in worker processes or, without them, by
+a background thread.
 
-Each epoch draws its order (and a seed for the prefetch thread's own generator) from the
-loader's generator, or from chainrule's when it has none, so `cr.manual_seed` makes runs
-repeatable even with random augmentations running in the thread."""
-import collections.abc
-import math
-import queue
-import threading
+Each epoch draws its order (through the sampler) and then a base seed from the loader's
+generator, or from chainrule's when it has none, so `cr.manual_seed` makes runs repeatable even
+with random augmentations: worker i seeds its generators with base seed + i; the prefetch
+thread draws from a generator of its own seeded with the base seed."""
+import itertools
+import multiprocessing
 
 import numpy as np
 
-from ..backend import array_module
-from ..ops.creation import as_tensor, tensor
-from ..tensor import Tensor
 from . import rng as _rng
-from .dataset import batch_fetcher
+from .collate import default_collate, default_convert
+from .dataset import IterableDataset, build_cache
+from .fetch import Exhausted, MapFetcher, StreamFetcher
+from .multiprocess import WorkerIterator, WorkerPool
+from .prefetch import Prefetcher
+from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
 
 class DataLoader:
-    """`for x, y in DataLoader(dataset, batch_size=64, shuffle=True, seed=0): ...`
+    """`for x, y in DataLoader(dataset, batch_size=64, shuffle=True, num_workers=2): ...`
 
-    - shuffle: a new random order every epoch, from `generator=` (a numpy Generator or an int)
-      or `seed=`, else from chainrule's generator (`cr.manual_seed` fixes it).
-    - drop_last: leave out the last batch when it is smaller than batch_size.
+    PyTorch's arguments, with their meaning:
+    - shuffle: a new random order every epoch (a RandomSampler); sampler= / batch_sampler=
+      choose the indices (and their batches) yourself instead.
+    - batch_size=None: no batching; each sample is converted (NumPy arrays to Tensors).
     - collate_fn: turns a list of samples into a batch (default: `default_collate`). With the
       default, datasets held in arrays fetch each batch with one fancy index (their `batch`).
-    - prefetch: how many batches a background thread prepares ahead (0: no thread)."""
+    - num_workers: processes that make batches in parallel, in the same order as without them;
+      each gets `prefetch_factor` (default 2) tasks ahead, its generators seeded base seed +
+      its id (see `get_worker_info`), and runs `worker_init_fn(id)` first. `timeout` (seconds,
+      0: none) bounds the wait for one batch; `persistent_workers` keeps the processes from one
+      epoch to the next; `multiprocessing_context` picks the start method ("fork", "spawn" or
+      "forkserver"; spawn needs a dataset and collate_fn that pickle).
+    - generator: the random source of the order and the seeds (a NumPy Generator or an int;
+      default: chainrule's generator, which `cr.manual_seed` fixes).
+    - pin_memory, pin_memory_device: accepted, and nothing is done: batches are NumPy arrays
+      (CuPy copies them to the GPU when `.to("cuda")` asks).
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, collate_fn=None,
-                 generator=None, seed=None, prefetch=2):
-        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be a positive integer, "
-                             f"got {batch_size!r}")
+    chainrule's own: `seed=` (like generator=seed), and `prefetch`: with no workers, how many
+    batches a background thread prepares ahead (0: none, batches are made when asked for)."""
+
+    def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None,
+                 num_workers=0, collate_fn=None, pin_memory=False, drop_last=False, timeout=0,
+                 worker_init_fn=None, multiprocessing_context=None, generator=None, *,
+                 prefetch_factor=None, persistent_workers=False, pin_memory_device="",
+                 seed=None, prefetch=2):
+        streams = isinstance(dataset, IterableDataset)
+        _check_sampling(streams, batch_size, shuffle, sampler, batch_sampler, drop_last)
+        _check_workers(num_workers, timeout, prefetch_factor, persistent_workers,
+                       multiprocessing_context)
         if not isinstance(prefetch, (int, np.integer)) or prefetch < 0:
             raise ValueError(f"DataLoader: prefetch must be a whole number of batches (0 for no "
                              f"background thread), got {prefetch!r}")
         self.dataset = dataset
-        self.batch_size = int(batch_size)
-        self.shuffle = shuffle
-        self.drop_last = drop_last
-        self.collate_fn = collate_fn or default_collate
         self.generator = _rng.resolve(generator, seed, "DataLoader")
+        if batch_sampler is not None:
+            batch_size, drop_last = None, False
+        elif sampler is None and not streams:
+            sampler = RandomSampler(dataset, generator=self.generator) if shuffle else \
+                SequentialSampler(dataset)
+        if batch_size is not None and not streams and batch_sampler is None:
+            batch_sampler = BatchSampler(sampler, batch_size, drop_last)
+        self.batch_size, self.drop_last = batch_size, drop_last
+        self.sampler, self.batch_sampler = sampler, batch_sampler
+        self.shuffle = bool(shuffle)
+        self.collate_fn = collate_fn or (default_collate if self._batching else default_convert)
+        self.num_workers, self.timeout = num_workers, timeout
+        self.worker_init_fn, self.persistent_workers = worker_init_fn, persistent_workers
+        self.multiprocessing_context = multiprocessing_context
+        self.prefetch_factor = prefetch_factor if prefetch_factor is not None or \
+            not num_workers else 2
+        self.pin_memory, self.pin_memory_device = pin_memory, pin_memory_device
         self.prefetch = int(prefetch)
+        self._pool = None  # the persistent workers, once started
+        self._epoch = 0
+
+    @property
+    def _batching(self):
+        return self.batch_size is not None or self.batch_sampler is not None
 
     def __len__(self):
+        if not isinstance(self.dataset, IterableDataset):
+            return len(self.batch_sampler if self._batching else self.sampler)
         n, size = len(self.dataset), self.batch_size
-        return n // size if self.drop_last else math.ceil(n / size)
+        if size is None:
+            return n
+        return n // size if self.drop_last else -(-n // size)
 
     def __iter__(self):
-        rng = self.generator or _rng.current()
-        n = len(self.dataset)
-        order = rng.permutation(n) if self.shuffle else np.arange(n)
-        indices = [order[i * self.batch_size:(i + 1) * self.batch_size] for i in range(len(self))]
-        batches = _produce(indices, self._fetch(), np.random.default_rng(rng.integers(2 ** 63)))
-        return _Prefetcher(batches, self.prefetch) if self.prefetch else batches
+        if isinstance(self.dataset, IterableDataset):
+            indices = itertools.repeat(None)
+            fetcher = StreamFetcher(self.dataset, self.collate_fn, self._batching,
+                                    self.batch_size, self.drop_last)
+        else:
+            indices = iter(self.batch_sampler if self._batching else self.sampler)
+            fetcher = MapFetcher(self.dataset, self.collate_fn, self._batching)
+        base_seed = int((self.generator or _rng.current()).integers(2 ** 62))
+        if self.num_workers:
+            return self._from_workers(fetcher, indices, base_seed)
+        batches = _in_process(fetcher, indices, np.random.default_rng(base_seed))
+        return Prefetcher(batches, self.prefetch) if self.prefetch else batches
 
-    def _fetch(self):
-        """indices -> batch: one `batch` call when the dataset has one, else sample by sample."""
-        fast = batch_fetcher(self.dataset) if self.collate_fn is default_collate else None
-        if fast is not None:
-            return lambda indices: as_tensors(fast(indices))
-        return lambda indices: self.collate_fn([self.dataset[int(i)] for i in indices])
+    def _from_workers(self, fetcher, indices, base_seed):
+        pool = self._pool
+        if pool is None or pool.closed:
+            context = _context(self.multiprocessing_context)
+            if context.get_start_method() == "fork":
+                build_cache(self.dataset)
+            pool = WorkerPool(context, fetcher, self.num_workers, base_seed, self.worker_init_fn)
+            self._pool = pool if self.persistent_workers else None
+        self._epoch += 1
+        return WorkerIterator(pool, indices, self._epoch, self.prefetch_factor, self.timeout,
+                              self.persistent_workers)
 
     def __repr__(self):
-        return (f"DataLoader({type(self.dataset).__name__} of {len(self.dataset)}, batch_size="
-                f"{self.batch_size}, shuffle={self.shuffle}, drop_last={self.drop_last})")
+        size = len(self.dataset) if not isinstance(self.dataset, IterableDataset) else "a stream"
+        return (f"DataLoader({type(self.dataset).__name__} of {size}, batch_size="
+                f"{self.batch_size}, shuffle={self.shuffle}, drop_last={self.drop_last}, "
+                f"num_workers={self.num_workers})")
 
 
-def _produce(indices, fetch, rng):
-    """The epoch's batches, with `rng` as the random source of any augmentation while fetching."""
-    for batch_indices in indices:
+def _in_process(fetch, indices, rng):
+    """The epoch's batches made here, with `rng` as the random source of any augmentation."""
+    with _rng.using(rng):
+        fetch.start_epoch()
+    for index in indices:
         with _rng.using(rng):
-            batch = fetch(batch_indices)
+            batch = fetch(index)
+        if batch is Exhausted:
+            return
         yield batch
 
 
-class _End:
-    """Put on the queue last: the epoch is over, normally (error None) or by an exception."""
-
-    def __init__(self, error=None):
-        self.error = error
-
-
-class _Prefetcher:
-    """Iterates `batches` in a background thread, up to `depth` batches ahead (a bounded queue).
-    An exception in the thread is raised again here; leaving the loop early (break, an error,
-    or dropping the iterator) stops the thread and waits for it to end."""
-
-    def __init__(self, batches, depth):
-        self._queue = queue.Queue(depth)
-        self._stop = threading.Event()
-        # the thread gets the queue and event, never `self`, so dropping the iterator frees it
-        self._thread = threading.Thread(target=_run_producer, name="chainrule-prefetch",
-                                        args=(batches, self._queue, self._stop), daemon=True)
-        self._thread.start()
-
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        if self._stop.is_set():
-            raise StopIteration
-        item = self._queue.get()
-        if isinstance(item, _End):
-            self.close()
-            if item.error is not None:
-                raise item.error
-            raise StopIteration
-        return item
-
-    def close(self):
-        """Stops the thread (it may be blocked on a full queue) and waits for it."""
-        self._stop.set()
-        while self._thread.is_alive():
-            try:
-                self._queue.get(timeout=0.01)
-            except queue.Empty:
-                pass
-        self._thread.join()
-
-    def __del__(self):
-        if hasattr(self, "_thread"):
-            self.close()
+def _check_sampling(streams, batch_size, shuffle, sampler, batch_sampler, drop_last):
+    if batch_size is not None and (isinstance(batch_size, bool) or
+                                   not isinstance(batch_size, (int, np.integer)) or
+                                   batch_size < 1):
+        raise ValueError(f"DataLoader: batch_size must be a positive integer (or None for no "
+                         f"batching), got {batch_size!r}")
+    if streams:
+        for name, value in (("shuffle", shuffle), ("sampler", sampler),
+                            ("batch_sampler", batch_sampler)):
+            if value is not None and value is not False:
+                raise ValueError(f"DataLoader with IterableDataset: expected unspecified "
+                                 f"{name} option, but got {name}={value!r} (the dataset "
+                                 "decides the order of its samples)")
+    if sampler is not None and shuffle:
+        raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle "
+                         "(shuffle inside the sampler instead)")
+    if batch_sampler is not None and (batch_size != 1 or shuffle or sampler is not None or
+                                      drop_last):
+        raise ValueError("DataLoader: batch_sampler option is mutually exclusive with "
+                         "batch_size, shuffle, sampler, and drop_last")
+    if batch_size is None and drop_last:
+        raise ValueError("DataLoader: batch_size=None option disables auto-batching and is "
+                         "mutually exclusive with drop_last")
 
 
-def _run_producer(batches, out, stop):
-    end = _End()
-    try:
-        for batch in batches:
-            if not _put(out, batch, stop):
-                return
-    except BaseException as error:  # noqa: B036 - every error goes to the consumer, raised there
-        end = _End(error)
-    _put(out, end, stop)
+def _check_workers(num_workers, timeout, prefetch_factor, persistent_workers, context):
+    if isinstance(num_workers, bool) or not isinstance(num_workers, (int, np.integer)) or \
+            num_workers < 0:
+        raise ValueError(f"DataLoader: num_workers option should be a non-negative integer; "
+                         f"use num_workers=0 to disable multiprocessing, got {num_workers!r}")
+    if timeout < 0:
+        raise ValueError(f"DataLoader: timeout option should be non-negative, got {timeout!r}")
+    if num_workers == 0:
+        for name, value in (("prefetch_factor", prefetch_factor),
+                            ("multiprocessing_context", context)):
+            if value is not None:
+                raise ValueError(f"DataLoader: {name} option could only be specified in "
+                                 f"multiprocessing; let num_workers > 0 to enable it, or leave "
+                                 f"{name} unset")
+        if persistent_workers:
+            raise ValueError("DataLoader: persistent_workers option needs num_workers > 0")
+    if prefetch_factor is not None and (not isinstance(prefetch_factor, (int, np.integer)) or
+                                        prefetch_factor < 1):
+        raise ValueError(f"DataLoader: prefetch_factor should be a positive integer, got "
+                         f"{prefetch_factor!r}")
+    if isinstance(context, str):
+        _context(context)
 
 
-def _put(out, item, stop):
-    """Waits for room on the queue unless told to stop; False when stopped."""
-    while not stop.is_set():
-        try:
-            out.put(item, timeout=0.05)
-            return True
-        except queue.Full:
-            pass
-    return False
-
-
-# ---- collation -----------------------------------------------------------------------------------
-def default_collate(samples):
-    """A list of samples -> one batch, like PyTorch's: arrays, Tensors and NumPy scalars are
-    stacked along a new first dimension (dtype kept), Python ints become int64, floats float64
-    and bools bool; tuples, lists and dicts are collated field by field; strings stay a list."""
-    first = samples[0]
-    if isinstance(first, Tensor):
-        return as_tensor(_stack([s.array for s in samples]))
-    if isinstance(first, (np.ndarray, np.generic)):
-        return as_tensor(_stack([np.asarray(s) for s in samples]))
-    if isinstance(first, bool):
-        return tensor(samples, dtype=np.bool_)
-    if isinstance(first, int):
-        return tensor(samples, dtype=np.int64)
-    if isinstance(first, float):
-        return tensor(samples, dtype=np.float64)
-    if isinstance(first, (str, bytes)):
-        return list(samples)
-    if isinstance(first, collections.abc.Mapping):
-        return {key: default_collate([s[key] for s in samples]) for key in first}
-    if isinstance(first, collections.abc.Sequence):
-        if len({len(s) for s in samples}) > 1:
-            raise ValueError(f"default_collate: samples have different numbers of fields "
-                             f"({sorted({len(s) for s in samples})}); every sample needs the same")
-        return _same_sequence(first, [default_collate(list(column)) for column in zip(*samples)])
-    raise TypeError(f"default_collate: cannot batch samples of type {type(first).__name__} "
-                    "(expected arrays, Tensors, numbers, strings, or tuples/lists/dicts of them)")
-
-
-def _stack(arrays):
-    shapes = {a.shape for a in arrays}
-    if len(shapes) > 1:
-        raise ValueError(f"default_collate: samples have different shapes {sorted(shapes)}; "
-                         "make them one size (a transform), or give the DataLoader a collate_fn")
-    return array_module(*arrays).stack(arrays)
-
-
-def as_tensors(batch):
-    """The arrays inside a batch (a tuple, list or dict of them, or one array) as Tensors."""
-    if isinstance(batch, collections.abc.Mapping):
-        return {key: as_tensors(value) for key, value in batch.items()}
-    if isinstance(batch, (tuple, list)):
-        return _same_sequence(batch, [as_tensors(b) for b in batch])
-    return as_tensor(batch)
-
-
-def _same_sequence(like, items):
-    """`items` as the same kind of sequence as `like`: a list, a tuple or a namedtuple."""
-    if isinstance(like, tuple):
-        return type(like)(*items) if hasattr(like, "_fields") else tuple(items)
-    return items
+def _context(context):
+    """A multiprocessing context from None (the default one), a start method's name, or a
+    context."""
+    if context is None:
+        return multiprocessing.get_context()
+    if isinstance(context, str):
+        methods = multiprocessing.get_all_start_methods()
+        if context not in methods:
+            raise ValueError(f"DataLoader: multiprocessing_context option should specify a "
+                             f"valid start method in {methods}, but got "
+                             f"multiprocessing_context={context!r}")
+        return multiprocessing.get_context(context)
+    return context

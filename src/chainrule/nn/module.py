@@ -45,6 +45,9 @@ class Module(Convertible):
                                   "`def forward(self, ...)` in the class")
 
     def __call__(self, *args, **kwargs):
+        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks or
+                self._backward_pre_hooks):
+            return self.forward(*args, **kwargs)  # the common case, kept cheap: no hooks
         for key, hook in list(self._forward_pre_hooks.items()):
             if key in self._hooks_with_kwargs:
                 new = hook(self, args, kwargs)

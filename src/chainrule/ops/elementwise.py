@@ -569,6 +569,12 @@ def where(condition, input=None, other=None):
         raise
 
 
+@tensor_method("where")
+def where_method(self, condition, other):
+    """`x.where(condition, y)`: x where condition holds, else y (PyTorch's method form)."""
+    return where(condition, self, other)
+
+
 # ---- comparisons and logic (not differentiable) -----------------------------------------------
 def _raw(v):
     return v.array if isinstance(v, Tensor) else v

@@ -37,13 +37,11 @@ def modify(t, name, compute):
         node.keep_copies_of(t.array)  # its saved old values, about to be overwritten
     array_module(t.array).copyto(t.array, new.array)
     t._bump()
-    if node is None and not (recording and (t.requires_grad or base is not None and
-                                            base.requires_grad)):
-        return t  # nothing to record (and a tensor changed under no_grad keeps its history)
-    if node is not None:
-        node.relocate_output(new.output_nr, t)
+    if node is None:  # nothing recorded (and a tensor changed under no_grad keeps its history)
+        return t
+    node.relocate_output(new.output_nr, t)
     if base is None:
-        t.grad_fn, t.output_nr, t.requires_grad = node, new.output_nr, node is not None
+        t.grad_fn, t.output_nr, t.requires_grad = node, new.output_nr, True
         return t
     steps = t._view[1]
     written = WriteThrough.apply(base, new, steps)
