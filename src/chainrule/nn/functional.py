@@ -9,6 +9,7 @@ import numpy as np
 from ..autograd.function import Op
 from ..autograd.grad_mode import no_grad
 from ..backend import array_module, dtypes
+from ..ops.attention import scaled_dot_product_attention
 from ..ops.activation import (celu, elu, gelu, glu, hardsigmoid, hardswish, hardtanh, leaky_relu,
                               logsigmoid, mish, prelu, relu, relu6, selu, sigmoid, silu, softmin,
                               softplus, softsign, tanh, threshold)
@@ -47,6 +48,7 @@ __all__ = [
     "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d", "max_unpool1d",
     "max_unpool2d", "max_unpool3d", "lp_pool1d", "lp_pool2d", "lp_pool3d", "instance_norm",
     "local_response_norm", "grid_sample", "affine_grid", "embedding_bag",
+    "scaled_dot_product_attention",
     # activations
     "relu", "leaky_relu", "elu", "gelu", "silu", "tanh", "sigmoid", "softplus", "softmax",
     "log_softmax", "logsumexp", "relu6", "hardtanh", "hardswish", "hardsigmoid", "mish", "softsign",

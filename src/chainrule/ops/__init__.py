@@ -22,6 +22,8 @@ from .shape import *  # noqa: F401,F403
 from .padding import *  # noqa: F401,F403  (after shape: its pad, with PyTorch's rules, wins)
 from .shuffle import *  # noqa: F401,F403
 from .softmax import *  # noqa: F401,F403
+from .sorting import *  # noqa: F401,F403
 from .tensor_methods import *  # noqa: F401,F403
+from .triangular import *  # noqa: F401,F403
 
 inplace.make_in_place_forms()  # last: `mul_` and the others, made from the ops above

@@ -12,7 +12,7 @@ import numpy as np
 from ..autograd import Op
 from ..backend import Device, device_of, dtypes, generator as default_generator, \
     get_default_device, to_device
-from ..tensor import Tensor
+from ..tensor import Tensor, tensor_method
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange",
            "linspace", "logspace", "eye", "rand", "randn", "randint", "randperm", "normal",
@@ -380,11 +380,14 @@ def poisson(input, generator=None):
     return Sampled.apply(input, draw=draw)
 
 
+@tensor_method
 def multinomial(input, num_samples, replacement=False, generator=None, **options):
     """Indices of categories (int64), drawn with probabilities proportional to the weights in
     each row of input (one row for a 1-d input): `num_samples` per row, with or without
     replacement."""
     _options("multinomial", options)
+    if not dtypes.is_floating(input.dtype):
+        raise TypeError(f"multinomial: expected floating-point weights, got {input.dtype}")
     if input.ndim not in (1, 2):
         raise ValueError(f"multinomial: expected a 1-d or 2-d tensor of weights, got "
                          f"{input.ndim} dims")

@@ -1,6 +1,6 @@
 """nn.utils: gradient clipping, parameter vectors, weight and spectral normalization (the
 hook-style API here, the parametrization API in `parametrizations`), and `parametrize`."""
-from . import parametrizations, parametrize
+from . import parametrizations, parametrize, rnn
 from .clip_grad import clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm
 from .convert_parameters import parameters_to_vector, vector_to_parameters
 from .spectral_norm import remove_spectral_norm, spectral_norm
@@ -8,4 +8,4 @@ from .weight_norm import remove_weight_norm, weight_norm
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm",
            "parameters_to_vector", "vector_to_parameters", "weight_norm", "remove_weight_norm",
-           "spectral_norm", "remove_spectral_norm", "parametrize", "parametrizations"]
+           "spectral_norm", "remove_spectral_norm", "parametrize", "parametrizations", "rnn"]
