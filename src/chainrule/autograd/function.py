@@ -12,6 +12,8 @@ The node, as the engine, `explain`, anomaly mode and hooks see it:
 - `saved_tensors`, `saved_arrays`, `saved_like(g)`, `saved_nbytes`: what forward kept for
   backward (below).
 - `hook_output(...)`: where a tensor's hooks and retain_grad() meet the walk.
+- `keep_copies_of(array)`, `relocate_output(i, tensor)`: what an in-place op tells the node
+  whose result it writes into a tensor (see ops/inplace.py).
 Outputs are not held (that would be a reference cycle), only what was saved.
 
 What a backward receives is decided by the op's class, and nothing else:

@@ -112,7 +112,7 @@ class WorkerIterator:
             if isinstance(payload, WorkerError):
                 self._pool.close()
                 payload.reraise()
-            batch = pickle.loads(payload)
+            batch = pickle.loads(payload)  # (bytes from this loader's own workers, never a file)
             if batch is Exhausted:
                 self._active[worker] = False
             self._send_tasks()

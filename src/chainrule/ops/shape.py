@@ -11,7 +11,8 @@ from ..tensor import Tensor, tensor_method
 __all__ = ["reshape", "view", "flatten", "unflatten", "squeeze", "unsqueeze", "transpose",
            "swapaxes", "swapdims", "permute", "movedim", "moveaxis", "expand", "expand_as",
            "broadcast_to", "view_as", "reshape_as", "cat", "concat", "concatenate", "stack",
-           "split", "chunk", "unbind", "narrow", "pad", "flip", "roll", "repeat", "tile", "as_strided"]
+           "split", "chunk", "unbind", "narrow", "pad", "flip", "roll", "repeat", "tile",
+           "as_strided"]
 
 
 def _sizes(shape):
