@@ -65,6 +65,8 @@ class Function:
     on_arrays = False               # Op: forward takes and returns raw arrays
     is_view = False                 # the output shares memory (and version counter) with input 0
     differentiable_backward = True  # False for once_differentiable fast paths
+    # what a double backward through a once_differentiable op should use instead
+    double_backward_instead = "Use an op built from differentiable Tensor ops instead."
 
     # node state, set when the call is recorded (class defaults keep unrecorded calls cheap)
     seq = -1
@@ -403,7 +405,7 @@ class OnceDifferentiableBackward(Function):
     reaches it."""
 
     def __init__(self, op, grads_in, grad_out):
-        self.op_name = op.name
+        self.op_name, self.instead = op.name, op.double_backward_instead
         self._connect(grads_in)  # then the op's own edges in front
         self._targets, self._indices = op._targets + self._targets, op._indices + self._indices
         self.needs_input_grad = op.needs_input_grad + self.needs_input_grad
@@ -414,7 +416,7 @@ class OnceDifferentiableBackward(Function):
         raise RuntimeError(
             f"{self.op_name} is once_differentiable: its backward works on raw arrays, so its "
             "gradient cannot be differentiated again (a second derivative through it was asked "
-            "for with create_graph=True). Use an op built from differentiable Tensor ops instead.")
+            f"for with create_graph=True). {self.instead}")
 
 
 def forbid_double_backward(op, grads_in, grads_out):

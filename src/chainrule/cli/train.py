@@ -14,7 +14,8 @@ from ..train import Trainer, models
 from ..train.models import ACTIVATIONS, MODELS
 from ..train.plots import plot_confusion, plot_curves
 from ..train.sources import NAMES, load
-from . import UsageError
+from ..train.text_models import TEXT_MODELS
+from . import UsageError, train_text
 
 EXAMPLES = """examples:
   chainrule train                                   # MLP on the bundled 8x8 digits (no download)
@@ -23,6 +24,8 @@ EXAMPLES = """examples:
   chainrule train --data fashion-mnist --model cnn --out runs/fashion
   chainrule train --data spirals --hidden 64,64 --activation tanh --epochs 200
   chainrule train --out runs/digits --epochs 40 --resume   # continue an interrupted run
+  chainrule train --data shakespeare --model gpt    # nanoGPT's CPU recipe: 4 layers, 4 heads, 128 wide
+  chainrule train --data shakespeare --model lstm --layers 2 --hidden 256 --iters 3000
 """
 
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta")
@@ -33,20 +36,25 @@ def add_parser(sub):
     p = sub.add_parser("train", help="train a network on a dataset",
                        description=__doc__, epilog=EXAMPLES,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--data", default="digits", choices=NAMES, help="dataset (default: digits)")
-    p.add_argument("--model", default="mlp", choices=MODELS, help="network (default: mlp)")
-    p.add_argument("--hidden", default="128", help="MLP hidden widths, e.g. 800,300 "
-                   "(default: 128)")
+    p.add_argument("--data", default="digits", choices=NAMES + train_text.DATA,
+                   help="dataset (default: digits)")
+    p.add_argument("--model", default=None, choices=MODELS + TEXT_MODELS,
+                   help="network (default: mlp; gpt for text)")
+    p.add_argument("--hidden", default="128", help="MLP hidden widths, e.g. 800,300; the "
+                   "width of a language model (default: 128)")
     p.add_argument("--activation", default="relu", choices=sorted(ACTIVATIONS))
     p.add_argument("--epochs", type=int, default=None, help="default depends on --data")
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--optimizer", default="adam", choices=OPTIMIZERS)
+    p.add_argument("--batch-size", type=int, default=None, help="default 64 (12 for text)")
+    p.add_argument("--optimizer", default=None, choices=OPTIMIZERS,
+                   help="default adam (adamw for text)")
     p.add_argument("--lr", type=float, default=None,
                    help="learning rate (default 0.001 for adam/adamw/rmsprop, else 0.1)")
     p.add_argument("--momentum", type=float, default=0.0, help="for sgd and rmsprop")
-    p.add_argument("--weight-decay", type=float, default=0.0)
-    p.add_argument("--schedule", default="none", choices=SCHEDULES, help="learning-rate schedule")
-    p.add_argument("--clip", type=float, default=None, help="clip the gradient norm to this")
+    p.add_argument("--weight-decay", type=float, default=None, help="default 0 (0.1 for text)")
+    p.add_argument("--schedule", default=None, choices=SCHEDULES,
+                   help="learning-rate schedule (default none; warmup-cosine for text)")
+    p.add_argument("--clip", type=float, default=None,
+                   help="clip the gradient norm to this (default: no clipping; 1 for text)")
     p.add_argument("--val-fraction", type=float, default=0.1,
                    help="share of the training set held out for validation (default 0.1)")
     p.add_argument("--seed", type=int, default=0)
@@ -57,10 +65,19 @@ def add_parser(sub):
     p.add_argument("--diagnose", action="store_true",
                    help="record gradient flow per layer and flag vanishing/exploding gradients")
     p.add_argument("--quiet", action="store_true", help="no per-epoch lines or progress bars")
+    train_text.add_arguments(p.add_argument_group("language models (--data shakespeare)"))
     p.set_defaults(func=run)
 
 
 def run(args):
+    if args.data in train_text.DATA:
+        return train_text.run(args)
+    train_text.refuse_text_options(args)
+    args.model = args.model or "mlp"
+    args.optimizer = args.optimizer or "adam"
+    args.batch_size = _positive("--batch-size", 64 if args.batch_size is None else args.batch_size)
+    args.weight_decay = args.weight_decay or 0.0
+    args.schedule = args.schedule or "none"
     cr.manual_seed(args.seed)
     data = _checked(load, args.data)
     hidden = _widths(args.hidden)
@@ -116,20 +133,28 @@ def _write_model(out, model, config):
     io.save({"model": model.state_dict(), "config": config}, out / "model.safetensors")
 
 
-def load_model(path):
-    """(model in eval mode, config) from a model.safetensors or checkpoint.safetensors that
-    `chainrule train` wrote."""
-    path = Path(path)
-    if not path.exists():
+def read_run_file(path):
+    """(what it holds, its config or None) from a file `chainrule train` wrote; a one-line
+    error for a missing or unreadable file."""
+    if not Path(path).exists():
         raise UsageError(f"no such file: {path}")
     try:
         state = io.load(path)
     except ValueError as e:
         raise UsageError(str(e)) from None
-    config = state.get("config") if isinstance(state, dict) else None
+    return state, state.get("config") if isinstance(state, dict) else None
+
+
+def load_model(path):
+    """(model in eval mode, config) from a model.safetensors or checkpoint.safetensors that
+    `chainrule train` wrote."""
+    state, config = read_run_file(path)
     if not config or "model" not in state:
         raise UsageError(f"{path} holds no model written by `chainrule train` (it has no "
                          "config to rebuild the network from)")
+    if config.get("model") in TEXT_MODELS:
+        raise UsageError(f"{path} is a language model: sample from it with `chainrule generate "
+                         f"{path}`")
     model = models.build(config["model"], tuple(config["input_shape"]), len(config["classes"]),
                          tuple(config["hidden"]), config["activation"])
     model.load_state_dict(state["model"])
@@ -144,6 +169,12 @@ def _widths(text):
     if any(w <= 0 for w in widths):
         raise UsageError(f"--hidden widths must be positive, got {text!r}")
     return widths
+
+
+def _positive(option, value):
+    if value <= 0:
+        raise UsageError(f"{option} must be a positive integer, got {value}")
+    return value
 
 
 def _checked(fn, *args):

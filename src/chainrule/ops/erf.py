@@ -1,4 +1,5 @@
-"""erf from NumPy alone (NumPy has none), accurate to the rounding of the dtype.
+"""erf: SciPy's compiled one where SciPy is installed (it comes with scikit-learn, in the `train`
+extra), else erf from NumPy alone (NumPy has none), accurate to the rounding of the dtype.
 
 Near zero, the series  erf(x) = 2/sqrt(pi) e^(-x^2) x sum_n (2x^2)^n / (1*3*...*(2n+1)),
 whose terms are all positive (no cancellation). Far out, erfc from its continued fraction
@@ -9,7 +10,14 @@ computed in float64 whatever the dtype: e^(-x^2) would multiply float32's roundi
 Each term is a pass over the values, so they are taken in blocks that stay in the CPU's cache."""
 import math
 
+import numpy as np
+
 from ..backend import array_module
+
+try:
+    from scipy.special import erf as _compiled_erf
+except ImportError:  # the core install: NumPy only
+    _compiled_erf = None
 
 # (split, series terms, fraction depth) for float64 and for narrower floats: below the split the
 # series, above it the continued fraction (each converges fast on its side)
@@ -49,6 +57,12 @@ def _erf_of_magnitude(a, split, terms, depth):
 
 
 def erf_array(x):
+    if _compiled_erf is not None and isinstance(x, np.ndarray) and x.dtype != np.float16:
+        return _compiled_erf(x)
+    return erf_numpy(x)
+
+
+def erf_numpy(x):
     xp = array_module(x)
     plan = _PLAN[8 if x.dtype.itemsize >= 8 else 4]
     a = xp.abs(x).astype(xp.float64).reshape(-1)

@@ -11,17 +11,18 @@ def _pyplot():
     return plt
 
 
-def plot_curves(history, path):
-    """Loss (left) and accuracy (right) per epoch, train and validation."""
+def plot_curves(history, path, x="epoch"):
+    """Loss and (where logged) accuracy against `x` (epoch, or iter), train and validation."""
     plt = _pyplot()
-    epochs = [h["epoch"] for h in history]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    for ax, metric in zip(axes, ("loss", "accuracy")):
+    steps = [h[x] for h in history]
+    metrics = [m for m in ("loss", "accuracy") if any(m in h for h in history)]
+    fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 4), squeeze=False)
+    for ax, metric in zip(axes[0], metrics):
         for prefix, style in (("", "-o"), ("val_", "-s")):
             values = [h.get(prefix + metric) for h in history]
             if any(v is not None for v in values):
-                ax.plot(epochs, values, style, ms=3, label=(prefix or "train_") + metric)
-        ax.set_xlabel("epoch")
+                ax.plot(steps, values, style, ms=3, label=(prefix or "train_") + metric)
+        ax.set_xlabel(x)
         ax.set_title(metric)
         ax.grid(alpha=0.3)
         ax.legend()

@@ -131,17 +131,10 @@ class Trainer:
         io.save(self.state(), self.out_dir / CHECKPOINT)
 
     def load_checkpoint(self):
-        path = self.out_dir / CHECKPOINT if self.out_dir is not None else None
-        if path is None or not path.exists():
-            raise FileNotFoundError(f"resume: no checkpoint at {path}; train without resume "
-                                    "first (the checkpoint is written after every epoch)")
-        state = io.load(path)
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
+        state = restore(self.out_dir, self.model, self.optimizer, "after every epoch")
         if self.scheduler is not None and state.get("scheduler") is not None:
             self.scheduler.load_state_dict(state["scheduler"])
         self.epoch, self.history = state["epoch"], list(state["history"])
-        set_rng_state(state["rng"])
 
     # ---- helpers -------------------------------------------------------------------------------
     def _to_device(self, t):
@@ -160,6 +153,20 @@ class Trainer:
             method = getattr(cb, event, None)
             if method is not None:
                 method(self, *args)
+
+
+def restore(out_dir, model, optimizer, written):
+    """Loads the checkpoint in `out_dir` into the model, the optimizer and the random state;
+    returns all it holds (for the loop's own counters)."""
+    path = out_dir / CHECKPOINT if out_dir is not None else None
+    if path is None or not path.exists():
+        raise FileNotFoundError(f"resume: no checkpoint at {path}; train without resume first "
+                                f"(the checkpoint is written {written})")
+    state = io.load(path)
+    model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    set_rng_state(state["rng"])
+    return state
 
 
 def _is_classification(out, y):

@@ -1,9 +1,16 @@
 """Recurrent layers: RNN (tanh or relu), LSTM and GRU over whole sequences, stacked and
 bidirectional, on padded or packed batches; and their one-step cells.
 
-Each step is written with differentiable ops (linear, sigmoid, tanh, chunk), so backprop through
-time, and double backward, come from the graph itself. The input's share of every gate,
-x W_ih^T + b_ih, is computed for all steps of a layer at once; only h W_hh^T is left per step.
+The input's share of every gate, x W_ih^T + b_ih, is computed for all steps of a layer at once;
+only h W_hh^T is left per step. The steps themselves take one of two paths, chosen as PyTorch
+chooses cuDNN's, by `cr.backends.cudnn.enabled`:
+- True (the default): one fused op per layer and direction (rnn_fused.py) walks the sequence on
+  raw arrays, and its backward walks it back. Quick, but once differentiable: differentiating
+  its gradients again (create_graph=True, then backward) raises, naming the op.
+- False (`cr.backends.cudnn.enabled = False`, or `with cr.backends.cudnn.flags(enabled=False):`
+  around the forward): each step is written with differentiable ops (linear, sigmoid, tanh,
+  chunk), so backprop through time, and double backward, come from the graph itself. Cells
+  always take this path.
 
 A layer walks every batch as a packed one (a padded batch is packed with every sequence
 running at every step), so one loop serves both: walking forward, the shortest sequences drop
@@ -13,6 +20,7 @@ import numbers
 import warnings
 from typing import NamedTuple, Optional
 
+from ...backends import cudnn
 from ...ops.activation import relu, sigmoid, tanh
 from ...ops.creation import zeros
 from ...ops.indexing import index_select
@@ -23,6 +31,7 @@ from .. import init
 from ..module import Module
 from ..utils.rnn import PackedSequence
 from .linear import parameter
+from .rnn_fused import fused_walk
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -238,8 +247,13 @@ class RNNBase(Module):
             for direction in range(self._directions):
                 k = layer * self._directions + direction
                 w = self._weights(layer, direction)
-                out, final = walk(step, F.linear(data, w.ih, w.b_ih), batch_sizes,
-                                  tuple(s[k] for s in state0), w, reverse=direction == 1)
+                gates_x, state = F.linear(data, w.ih, w.b_ih), tuple(s[k] for s in state0)
+                if cudnn.enabled:
+                    out, final = fused_walk(self.mode, gates_x, batch_sizes, state, w,
+                                            reverse=direction == 1)
+                else:
+                    out, final = walk(step, gates_x, batch_sizes, state, w,
+                                      reverse=direction == 1)
                 outputs.append(out)
                 finals.append(final)
             data = cat(outputs, dim=1) if len(outputs) > 1 else outputs[0]
