@@ -1,0 +1,45 @@
+"""How good are generated images? Two scores from a classifier trained on the real data (a
+LeNet-5 here, where FID uses Inception): the Frechet distance between the Gaussians fitted to
+its features of real and of generated images (Heusel et al. 2017), and its mean confidence in
+the class it gives each generated image."""
+import numpy as np
+
+from ..autograd import no_grad
+from ..nn import functional as F
+from ..ops import tensor
+
+
+def frechet_distance(a, b):
+    """|mu_a - mu_b|^2 + Tr(S_a + S_b - 2 (S_a^1/2 S_b S_a^1/2)^1/2) between the Gaussians fitted
+    to the rows of `a` and of `b` (samples x features). The matrix square roots are taken by
+    symmetric eigendecomposition, so the trace term is real and exact up to rounding."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
+        raise ValueError(f"frechet_distance: expected two (samples, features) arrays with the "
+                         f"same number of features, got shapes {a.shape} and {b.shape}")
+    mean_a, mean_b = a.mean(0), b.mean(0)
+    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    root_a = _sqrt_psd(cov_a)
+    cross = np.sqrt(np.clip(np.linalg.eigvalsh(root_a @ cov_b @ root_a), 0, None)).sum()
+    return float(((mean_a - mean_b) ** 2).sum() + np.trace(cov_a) + np.trace(cov_b) - 2 * cross)
+
+
+def _sqrt_psd(m):
+    values, vectors = np.linalg.eigh(m)
+    return (vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T
+
+
+@no_grad()
+def features_and_confidence(classifier, images, feature_layer, batch_size=500):
+    """(features, confidence) of a Sequential classifier over `images`: the output of its layer
+    number `feature_layer` for each image, and the softmax probability of the class it picks."""
+    classifier.eval()
+    features, confidence = [], []
+    for start in range(0, len(images), batch_size):
+        x = tensor(np.asarray(images[start:start + batch_size], np.float32))
+        for i, layer in enumerate(classifier):
+            x = layer(x)
+            if i == feature_layer:
+                features.append(x.numpy().reshape(len(x), -1))
+        confidence.append(F.softmax(x, dim=1).max(dim=1).values.numpy())
+    return np.concatenate(features), np.concatenate(confidence)
