@@ -12,7 +12,9 @@ loss") and both epoch times; the frameworks train alternately, epoch by epoch, s
 slows both alike. The target: chainrule's final test loss within 1% of PyTorch's."""
 import argparse
 import os
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -21,29 +23,15 @@ import chainrule as cr
 from chainrule.data.datasets import MNIST, FashionMNIST
 from chainrule.train.autoencoders import VAE, evaluate, train_epoch, vae_objective
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from torch_vae import TorchVAE, torch_vae_loss  # noqa: E402 (a test helper, beside this folder)
+
 DATASETS = {"mnist": MNIST, "fashion-mnist": FashionMNIST}
-
-
-class TorchVAE(torch.nn.Module):
-    def __init__(self, inputs=784, hidden=400, latent=20):
-        super().__init__()
-        self.fc1 = torch.nn.Linear(inputs, hidden)
-        self.fc21 = torch.nn.Linear(hidden, latent)
-        self.fc22 = torch.nn.Linear(hidden, latent)
-        self.fc3 = torch.nn.Linear(latent, hidden)
-        self.fc4 = torch.nn.Linear(hidden, inputs)
-
-    def forward(self, x):
-        h = torch.relu(self.fc1(x))
-        mu, logvar = self.fc21(h), self.fc22(h)
-        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
-        return torch.sigmoid(self.fc4(torch.relu(self.fc3(z)))), mu, logvar
 
 
 def torch_loss(model, x):
     recon, mu, logvar = model(x)
-    bce = torch.nn.functional.binary_cross_entropy(recon, x, reduction="sum")
-    return bce - 0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+    return torch_vae_loss(recon, x, mu, logvar)
 
 
 def torch_epoch(model, optimizer, batches):

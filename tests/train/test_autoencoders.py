@@ -10,27 +10,7 @@ from chainrule.data.datasets import MNIST
 from chainrule.train.autoencoders import (VAE, ConvAutoencoder, corrupt, denoising_objective,
                                           fit_autoencoder, fit_vae, reconstruction_error,
                                           vae_loss)
-
-
-class TorchVAE(torch.nn.Module):
-    def __init__(self, inputs, hidden, latent):
-        super().__init__()
-        self.fc1 = torch.nn.Linear(inputs, hidden)
-        self.fc21 = torch.nn.Linear(hidden, latent)
-        self.fc22 = torch.nn.Linear(hidden, latent)
-        self.fc3 = torch.nn.Linear(latent, hidden)
-        self.fc4 = torch.nn.Linear(hidden, inputs)
-
-    def forward(self, x, eps):
-        h = torch.relu(self.fc1(x.view(-1, self.fc1.in_features)))
-        mu, logvar = self.fc21(h), self.fc22(h)
-        z = mu + eps * torch.exp(0.5 * logvar)
-        return torch.sigmoid(self.fc4(torch.relu(self.fc3(z)))), mu, logvar
-
-
-def torch_vae_loss(recon, x, mu, logvar):
-    bce = torch.nn.functional.binary_cross_entropy(recon, x.view(recon.shape), reduction="sum")
-    return bce - 0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+from torch_vae import TorchVAE, torch_vae_loss
 
 
 def torch_conv_autoencoder(latent, c1, c2):
