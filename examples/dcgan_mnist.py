@@ -15,7 +15,8 @@ import chainrule as cr
 from chainrule.data import DataLoader, Subset
 from chainrule.data.datasets import MNIST, FashionMNIST
 from chainrule.data.transforms import Compose, Normalize, ToFloat
-from chainrule.train.gan import Discriminator, Generator, fit_gan
+from chainrule.train.dcgan import Discriminator, Generator
+from chainrule.train.gan import fit_gan
 from chainrule.train.grids import save_image_grid
 
 DATASETS = {"mnist": MNIST, "fashion-mnist": FashionMNIST}

@@ -5,7 +5,7 @@ import importlib
 import sys
 
 # subcommand modules in the order `chainrule --help` lists them
-COMMANDS = ["train", "generate", "evaluate", "predict", "datasets", "explain", "graph"]
+COMMANDS = ["train", "generate", "sample", "evaluate", "predict", "datasets", "explain", "graph"]
 
 
 class UsageError(Exception):

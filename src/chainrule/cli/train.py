@@ -14,8 +14,9 @@ from ..train import Trainer, models
 from ..train.models import ACTIVATIONS, MODELS
 from ..train.plots import plot_confusion, plot_curves
 from ..train.sources import NAMES, load
+from ..train.generative import KINDS
 from ..train.text_models import TEXT_MODELS
-from . import UsageError, train_text
+from . import UsageError, train_generative, train_text
 
 EXAMPLES = """examples:
   chainrule train                                   # MLP on the bundled 8x8 digits (no download)
@@ -26,6 +27,9 @@ EXAMPLES = """examples:
   chainrule train --out runs/digits --epochs 40 --resume   # continue an interrupted run
   chainrule train --data shakespeare --model gpt    # nanoGPT's CPU recipe: 4 layers, 4 heads, 128 wide
   chainrule train --data shakespeare --model lstm --layers 2 --hidden 256 --iters 3000
+  chainrule train --data mnist --model gan          # DCGAN; a grid of samples every epoch
+  chainrule train --data fashion-mnist --model vae --latent 2   # and a map of the latent space
+  chainrule train --data mnist --model autoencoder --noise 0.5  # a denoising autoencoder
 """
 
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta")
@@ -38,10 +42,11 @@ def add_parser(sub):
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", default="digits", choices=NAMES + train_text.DATA,
                    help="dataset (default: digits)")
-    p.add_argument("--model", default=None, choices=MODELS + TEXT_MODELS,
+    p.add_argument("--model", default=None, choices=MODELS + TEXT_MODELS + KINDS,
                    help="network (default: mlp; gpt for text)")
-    p.add_argument("--hidden", default="128", help="MLP hidden widths, e.g. 800,300; the "
-                   "width of a language model (default: 128)")
+    p.add_argument("--hidden", default=None, help="MLP hidden widths, e.g. 800,300 (default "
+                   "128); the width of a language model (128), of a GAN (64) or a VAE (400); an "
+                   "autoencoder's two channel counts (16,32)")
     p.add_argument("--activation", default="relu", choices=sorted(ACTIVATIONS))
     p.add_argument("--epochs", type=int, default=None, help="default depends on --data")
     p.add_argument("--batch-size", type=int, default=None, help="default 64 (12 for text)")
@@ -66,13 +71,19 @@ def add_parser(sub):
                    help="record gradient flow per layer and flag vanishing/exploding gradients")
     p.add_argument("--quiet", action="store_true", help="no per-epoch lines or progress bars")
     train_text.add_arguments(p.add_argument_group("language models (--data shakespeare)"))
+    train_generative.add_arguments(p.add_argument_group(
+        "generative models (--model gan, vae or autoencoder)"))
     p.set_defaults(func=run)
 
 
 def run(args):
     if args.data in train_text.DATA:
+        train_generative.refuse_generative_options(args)
         return train_text.run(args)
     train_text.refuse_text_options(args)
+    if args.model in KINDS:
+        return train_generative.run(args)
+    train_generative.refuse_generative_options(args)
     args.model = args.model or "mlp"
     args.optimizer = args.optimizer or "adam"
     args.batch_size = _positive("--batch-size", 64 if args.batch_size is None else args.batch_size)
@@ -80,7 +91,7 @@ def run(args):
     args.schedule = args.schedule or "none"
     cr.manual_seed(args.seed)
     data = _checked(load, args.data)
-    hidden = _widths(args.hidden)
+    hidden = _widths(args.hidden or "128")
     epochs = args.epochs or data.epochs
     model = _checked(models.build, args.model, data.input_shape, data.num_classes, hidden,
                      args.activation)
@@ -155,6 +166,9 @@ def load_model(path):
     if config.get("model") in TEXT_MODELS:
         raise UsageError(f"{path} is a language model: sample from it with `chainrule generate "
                          f"{path}`")
+    if config.get("model") in KINDS:
+        raise UsageError(f"{path} is a generative model ({config['model']}): draw images from it "
+                         f"with `chainrule sample {path}`")
     model = models.build(config["model"], tuple(config["input_shape"]), len(config["classes"]),
                          tuple(config["hidden"]), config["activation"])
     model.load_state_dict(state["model"])

@@ -62,7 +62,7 @@ def _config(args, vocabulary):
         raise UsageError(f"--data {args.data} trains a language model: --model "
                          f"{', '.join(TEXT_MODELS)}, got {model}")
     try:
-        hidden = int(args.hidden)
+        hidden = int(_given(args.hidden, 128))
     except ValueError:
         raise UsageError(f"--hidden takes one width for a language model, got {args.hidden!r}")
     config = {"data": args.data, "model": model, "vocab_size": len(vocabulary),

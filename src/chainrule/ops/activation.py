@@ -36,6 +36,23 @@ class ReLU(Op):
         return scale_by(g, y > 0)
 
 
+class LeakyReLU(Op):
+    """x where x > 0, else slope x: x times a factor k of 1 or slope, which is also the
+    derivative. Computed by arithmetic, not a branch per entry: np.where on signs that change at
+    random is several times slower."""
+
+    def forward(ctx, x, slope):
+        k = (x > 0).astype(x.dtype)
+        k *= 1 - slope
+        k += slope
+        ctx.save_for_backward(k)
+        return x * k
+
+    def backward(ctx, g):
+        k, = ctx.saved_like(g)
+        return scale_by(g, k), None
+
+
 class Sigmoid(Op):
     """s = 1 / (1 + e^-x), whose derivative s (1 - s) needs only the output."""
 
@@ -124,7 +141,7 @@ def _result(x, y, inplace, name):
 # ---- composites --------------------------------------------------------------------------------
 def leaky_relu(x, negative_slope=0.01, inplace=False):
     """x where x > 0, else negative_slope * x."""
-    return _result(x, where(x > 0, x, x * negative_slope), inplace, "leaky_relu_")
+    return _result(x, LeakyReLU.apply(floating(x), negative_slope), inplace, "leaky_relu_")
 
 
 def elu(x, alpha=1.0, inplace=False):

@@ -1,5 +1,5 @@
-"""A DCGAN for 1x28x28 images (Radford, Metz, Chintala 2015) and the loop that trains it: two
-networks, two optimizers, one played against the other.
+"""The loop that trains a GAN (DCGAN's networks are in dcgan.py): two networks, two optimizers,
+one played against the other.
 
 The discriminator D learns to tell real images (label 1) from the generator's (label 0); the
 generator G learns to make D say 1. Each step does both, in that order:
@@ -14,66 +14,10 @@ rejects the fakes, the latter's gradient vanishes."""
 import time
 from typing import NamedTuple
 
-from .. import nn, optim
+from .. import optim
 from ..backend import manual_seed
 from ..nn import functional as F
 from ..ops.creation import ones_like, randn, zeros_like
-
-
-class Generator(nn.Module):
-    """z (N, latent) or (N, latent, 1, 1) -> images (N, 1, 28, 28) in [-1, 1]:
-    a 7x7 transposed convolution to 7x7 maps of 2*width channels, then two stride-2 transposed
-    convolutions to 14x14 (width) and 28x28 (1); batch norm and ReLU between, tanh at the end."""
-
-    def __init__(self, latent=100, width=64):
-        super().__init__()
-        self.latent = latent
-        self.net = nn.Sequential(
-            nn.ConvTranspose2d(latent, 2 * width, 7, 1, 0, bias=False),
-            nn.BatchNorm2d(2 * width), nn.ReLU(True),
-            nn.ConvTranspose2d(2 * width, width, 4, 2, 1, bias=False),
-            nn.BatchNorm2d(width), nn.ReLU(True),
-            nn.ConvTranspose2d(width, 1, 4, 2, 1, bias=False),
-            nn.Tanh())
-        self.apply(dcgan_init)
-
-    def forward(self, z):
-        if z.ndim not in (2, 4) or z.shape[1] != self.latent or z.shape[2:] not in ((), (1, 1)):
-            raise ValueError(f"Generator: expected noise of shape (N, {self.latent}) or "
-                             f"(N, {self.latent}, 1, 1), got {tuple(z.shape)}")
-        return self.net(z.reshape(z.shape[0], self.latent, 1, 1))
-
-
-class Discriminator(nn.Module):
-    """images (N, 1, 28, 28) -> one logit per image (N,): two stride-2 convolutions (28 -> 14 -> 7,
-    width and 2*width channels) with LeakyReLU(0.2), batch norm on the inner one, then a 7x7
-    convolution to one number. A logit, not a probability: the loss is BCE with logits, which
-    is sigmoid + BCE computed without overflow."""
-
-    def __init__(self, width=64):
-        super().__init__()
-        self.net = nn.Sequential(
-            nn.Conv2d(1, width, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True),
-            nn.Conv2d(width, 2 * width, 4, 2, 1, bias=False),
-            nn.BatchNorm2d(2 * width), nn.LeakyReLU(0.2, True),
-            nn.Conv2d(2 * width, 1, 7, 1, 0, bias=False))
-        self.apply(dcgan_init)
-
-    def forward(self, x):
-        if x.ndim != 4 or tuple(x.shape[1:]) != (1, 28, 28):
-            raise ValueError(f"Discriminator: expected images of shape (N, 1, 28, 28), got "
-                             f"{tuple(x.shape)}")
-        return self.net(x).reshape(-1)
-
-
-def dcgan_init(module):
-    """Radford et al.'s initialisation: (transposed) convolution weights N(0, 0.02), batch norm
-    gains N(1, 0.02) and shifts 0."""
-    if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
-        nn.init.normal_(module.weight, 0.0, 0.02)
-    elif isinstance(module, nn.BatchNorm2d):
-        nn.init.normal_(module.weight, 1.0, 0.02)
-        nn.init.zeros_(module.bias)
 
 
 class GanStep(NamedTuple):
@@ -114,34 +58,45 @@ def _mean_probability(logits):
     return logits.detach().sigmoid().mean().item()
 
 
+def gan_epoch(G, D, opt_g, opt_d, batches, latent):
+    """A `gan_step` on each batch of real images (or (images, labels)), with fresh noise
+    N(0, 1) of size `latent` for each; returns the steps' means (`GanStep`'s fields) and the
+    seconds taken."""
+    G.train()
+    D.train()
+    device = next(D.parameters()).device
+    start, totals, count = time.perf_counter(), [0.0] * len(GanStep._fields), 0
+    for batch in batches:
+        real = (batch[0] if isinstance(batch, (tuple, list)) else batch).to(device)
+        z = randn(real.shape[0], latent, dtype=real.dtype, device=device)
+        totals = [t + s for t, s in zip(totals, gan_step(G, D, opt_g, opt_d, real, z))]
+        count += 1
+    if count == 0:
+        raise ValueError("gan_epoch: the loader gave no batches")
+    return {**{k: t / count for k, t in zip(GanStep._fields, totals)},
+            "seconds": time.perf_counter() - start}
+
+
+def gan_optimizers(G, D, lr=2e-4, betas=(0.5, 0.999)):
+    """DCGAN's optimizers: Adam for each network, lr 2e-4 and beta1 0.5 (the default 0.9 makes
+    the two-player game oscillate)."""
+    return optim.Adam(G.parameters(), lr=lr, betas=betas), optim.Adam(D.parameters(), lr=lr,
+                                                                       betas=betas)
+
+
 def fit_gan(G, D, loader, epochs, lr=2e-4, betas=(0.5, 0.999), latent=100, seed=0,
             on_epoch=None):
-    """Trains G and D with Adam (DCGAN's lr 2e-4, beta1 0.5) for `epochs` passes over `loader`,
-    whose batches are images in [-1, 1] (or (images, labels)); noise is N(0, 1) of size `latent`.
-    Seeds chainrule's generator with `seed` first (noise and shuffling). After each epoch calls
-    `on_epoch(epoch, logs)`; returns the history, one dict of per-epoch means (`GanStep`'s
-    fields, and `seconds`) per epoch."""
+    """Trains G and D with `gan_optimizers` for `epochs` passes over `loader`, whose batches are
+    images in [-1, 1] (or (images, labels)). Seeds chainrule's generator with `seed` first (noise
+    and shuffling). After each epoch calls `on_epoch(epoch, logs)`; returns the history, one
+    dict of per-epoch means (`GanStep`'s fields, and `seconds`) per epoch."""
     if epochs < 1:
         raise ValueError(f"fit_gan: epochs must be at least 1, got {epochs}")
     manual_seed(seed)
-    opt_g = optim.Adam(G.parameters(), lr=lr, betas=betas)
-    opt_d = optim.Adam(D.parameters(), lr=lr, betas=betas)
-    device = next(D.parameters()).device
-    G.train()
-    D.train()
+    opt_g, opt_d = gan_optimizers(G, D, lr, betas)
     history = []
     for epoch in range(1, epochs + 1):
-        start, totals, batches = time.perf_counter(), [0.0] * len(GanStep._fields), 0
-        for batch in loader:
-            real = (batch[0] if isinstance(batch, (tuple, list)) else batch).to(device)
-            z = randn(real.shape[0], latent, dtype=real.dtype, device=device)
-            step = gan_step(G, D, opt_g, opt_d, real, z)
-            totals = [t + s for t, s in zip(totals, step)]
-            batches += 1
-        if batches == 0:
-            raise ValueError("fit_gan: the loader gave no batches")
-        logs = {"epoch": epoch, **{k: t / batches for k, t in zip(GanStep._fields, totals)},
-                "seconds": time.perf_counter() - start}
+        logs = {"epoch": epoch, **gan_epoch(G, D, opt_g, opt_d, loader, latent)}
         history.append(logs)
         if on_epoch is not None:
             on_epoch(epoch, logs)

@@ -50,3 +50,19 @@ def plot_confusion(counts, classes, path):
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+def plot_latent(codes, labels, classes, path):
+    """Each image as a point at its 2-D latent code, coloured by its class."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 6))
+    points = ax.scatter(codes[:, 0], codes[:, 1], c=labels, cmap="tab10", s=2, alpha=0.6,
+                        vmin=-0.5, vmax=len(classes) - 0.5)
+    bar = fig.colorbar(points, ticks=range(len(classes)))
+    bar.ax.set_yticklabels([str(c) for c in classes])
+    ax.set_xlabel("z1")
+    ax.set_ylabel("z2")
+    ax.set_title("test images in latent space")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
