@@ -1,7 +1,6 @@
 """`chainrule generate MODEL`: text from a character-level language model that `chainrule train
 --data shakespeare` wrote, one character at a time."""
 import argparse
-from pathlib import Path
 
 from ..train.language import generate
 from ..train.text_models import TEXT_MODELS, build_text_model
@@ -32,9 +31,6 @@ def add_parser(sub):
 
 def load_text_model(path):
     """(model in eval mode, its vocabulary) from what `chainrule train` wrote."""
-    path = Path(path)
-    if path.is_dir():
-        path = path / "model.safetensors"
     state, config = read_run_file(path)
     if not isinstance(config, dict) or config.get("model") not in TEXT_MODELS:
         raise UsageError(f"{path} holds no language model (train one with `chainrule train "

@@ -1,7 +1,6 @@
 """`chainrule sample MODEL`: new images from a GAN or VAE that `chainrule train --model gan|vae`
 wrote, drawn from fresh noise and saved as one grid (PNG)."""
 import argparse
-from pathlib import Path
 
 import numpy as np
 
@@ -31,9 +30,6 @@ def add_parser(sub):
 
 def load_generative_model(path):
     """(model, config) from what `chainrule train --model gan|vae` wrote."""
-    path = Path(path)
-    if path.is_dir():
-        path = path / "model.safetensors"
     state, config = read_run_file(path)
     kind = config.get("model") if isinstance(config, dict) else None
     if kind == "autoencoder":

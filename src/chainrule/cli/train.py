@@ -145,9 +145,12 @@ def _write_model(out, model, config):
 
 
 def read_run_file(path):
-    """(what it holds, its config or None) from a file `chainrule train` wrote; a one-line
-    error for a missing or unreadable file."""
-    if not Path(path).exists():
+    """(what it holds, its config or None) from a file `chainrule train` wrote, or from the
+    model.safetensors of a run folder; a one-line error for a missing or unreadable file."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "model.safetensors"
+    if not path.exists():
         raise UsageError(f"no such file: {path}")
     try:
         state = io.load(path)

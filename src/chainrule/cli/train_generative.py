@@ -64,8 +64,9 @@ def _config(args, data):
     if latent <= 0:
         raise UsageError(f"--latent must be positive, got {latent}")
     hidden = defaults["hidden"] if args.hidden is None else _widths(args.hidden)
-    if len(hidden) != generative.WIDTHS[kind] or min(hidden) <= 0:
-        raise UsageError(f"--hidden for --model {kind} takes {generative.WIDTHS[kind]} positive "
+    widths = len(defaults["hidden"])
+    if len(hidden) != widths or min(hidden) <= 0:
+        raise UsageError(f"--hidden for --model {kind} takes {widths} positive "
                          f"width(s) like {','.join(map(str, defaults['hidden']))}, got "
                          f"{args.hidden!r}")
     noise = args.noise or 0.0

@@ -19,7 +19,6 @@ KINDS = ("gan", "vae", "autoencoder")
 DEFAULTS = {"gan": {"latent": 100, "hidden": [64], "lr": 2e-4, "epochs": 5},
             "vae": {"latent": 20, "hidden": [400], "lr": 1e-3, "epochs": 10},
             "autoencoder": {"latent": 32, "hidden": [16, 32], "lr": 1e-3, "epochs": 10}}
-WIDTHS = {"gan": 1, "vae": 1, "autoencoder": 2}  # how many --hidden numbers each takes
 
 
 def build(config):
